@@ -1,0 +1,21 @@
+"""graphmem: long-term memory for LLM agents on a temporal entity hypergraph."""
+
+from .config import Config, ConstructorConfig, RetrievalConfig
+from .embed import Embedder, HashEmbedder, SentenceTransformerEmbedder
+from .errors import (
+    GraphmemError,
+    InvalidInputError,
+    NotFoundError,
+    StoreClosedError,
+    StoreUnavailableError,
+)
+from .memory import AsyncMemory, Memory
+from .models import Entity, Episode, Hit, Stats, Summary, Unit
+
+__all__ = [
+    "AsyncMemory", "Config", "ConstructorConfig", "Embedder", "Entity", "Episode",
+    "GraphmemError", "HashEmbedder", "Hit", "InvalidInputError", "Memory", "NotFoundError",
+    "RetrievalConfig", "SentenceTransformerEmbedder", "Stats", "StoreClosedError",
+    "StoreUnavailableError", "Summary", "Unit",
+]
+__version__ = "0.1.0"

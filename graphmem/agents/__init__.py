@@ -1,0 +1,1 @@
+"""The agents' node functions: the Constructor (write path) and the Retriever (read path)."""

@@ -1,0 +1,64 @@
+"""Entity resolution: exact name or alias first, then embedding similarity for names."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..embed import Embedder
+from ..llm.base import MentionDraft
+from ..models import Entity, entity_id
+from ..store.base import GraphStore
+from ..text import canonical
+
+NAMED_TYPES = frozenset({"person", "name", "place", "organization", "org", "thing"})
+
+
+class EntityResolver:
+    """Maps mentions to entities of one namespace, creating the entities memory lacks."""
+
+    def __init__(
+        self, store: GraphStore, embedder: Embedder, namespace: str, alias_similarity: float
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.namespace = namespace
+        self.alias_similarity = alias_similarity
+
+    def resolve(self, mentions: list[MentionDraft]) -> tuple[dict[str, Entity], list[Entity]]:
+        """Return (canonical key -> entity) for every mention, and the entities to upsert."""
+        first: dict[str, MentionDraft] = {}
+        for m in mentions:
+            key = canonical(m.name)
+            if key:
+                first.setdefault(key, m)
+        resolved: dict[str, Entity] = {}
+        for ent in self.store.find_entities(self.namespace, list(first)):
+            for key in (ent.canonical, *map(canonical, ent.aliases)):
+                if key in first:
+                    resolved.setdefault(key, ent)
+        missing = [key for key in first if key not in resolved]
+        vectors = self.embedder.embed([first[key].name for key in missing])
+        upserts: list[Entity] = []
+        for key, vector in zip(missing, vectors, strict=True):
+            mention = first[key]
+            match = self._similar(mention, vector) if mention.type in NAMED_TYPES else None
+            if match is not None:
+                alias = match.model_copy(update={"aliases": [mention.name]})
+                resolved[key] = alias
+                upserts.append(alias)
+            else:
+                ent = Entity(
+                    id=entity_id(self.namespace, key), namespace=self.namespace,
+                    name=mention.name, canonical=key, type=mention.type, embedding=vector,
+                )
+                resolved[key] = ent
+                upserts.append(ent)
+        return resolved, upserts
+
+    def _similar(self, mention: MentionDraft, vector: np.ndarray) -> Entity | None:
+        hits = self.store.vector_search(self.namespace, "entity", vector, 3)
+        ids = [i for i, score in hits if score >= self.alias_similarity]
+        for ent in self.store.get_entities(self.namespace, ids):
+            if ent.type in NAMED_TYPES:
+                return ent
+        return None

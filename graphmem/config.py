@@ -1,0 +1,53 @@
+"""Tunable settings. Defaults are what ``Memory()`` uses; every field can be overridden."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class RetrievalConfig:
+    """Candidate generation and personalized PageRank (DESIGN §5)."""
+
+    candidates: int = 50
+    """How many nodes each candidate source (vector / full-text, per label) contributes."""
+    damping: float = 0.5
+    """Probability that the walk follows an edge rather than jumping back to a seed."""
+    passage_weight: float = 0.05
+    """Seed weight of candidate units/episodes relative to seed entities (HippoRAG 2)."""
+    entity_min_similarity: float = 0.55
+    """Entities nearer the query than this (cosine) become seeds."""
+    lexical_weight: float = 0.5
+    """Share of the full-text (BM25) score in a candidate's fused score; the rest is dense."""
+    edge_weights: dict[str, float] = field(
+        default_factory=lambda: {
+            "INVOLVES": 1.0, "FROM": 1.0, "SAME_AS": 1.0, "NEXT": 0.25, "COVERS": 0.5,
+            "SUPERSEDES": 0.0,
+        }
+    )
+    tolerance: float = 1e-8
+    max_iterations: int = 100
+
+
+@dataclass
+class ConstructorConfig:
+    """The zero-LLM constructor and entity resolution."""
+
+    batch_size: int = 64
+    """Episodes extracted, embedded and written per transaction."""
+    alias_similarity: float = 0.9
+    """Cosine above which a new name is taken as an alias of an existing named entity."""
+    max_episode_chars: int = 100_000
+    """``add`` refuses longer text; ``add_document`` chunks it."""
+    document_chunk_chars: int = 2_000
+
+
+@dataclass
+class Config:
+    """Where memory lives and how it behaves."""
+
+    path: Path = field(default_factory=lambda: Path(os.environ.get("GRAPHMEM_PATH", ".graphmem")))
+    retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
+    constructor: ConstructorConfig = field(default_factory=ConstructorConfig)

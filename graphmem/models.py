@@ -1,0 +1,139 @@
+"""The graph schema (DESIGN §2) as pydantic models. Every node has ``id`` and ``namespace``."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+EpisodeStatus = Literal["pending", "processed", "failed"]
+UnitKind = Literal["fact", "event", "preference", "plan", "summary"]
+UnitStatus = Literal["active", "superseded", "conflicted", "retracted"]
+HitKind = Literal["episode", "unit", "summary"]
+EdgeType = Literal["NEXT", "SAME_AS", "INVOLVES", "FROM", "COVERS", "SUPERSEDES"]
+
+ENTITY_NAMESPACE = uuid.UUID("6f1c2b8e-2f0a-4c53-9d59-6a4d2d0c9e11")
+
+
+def new_id() -> str:
+    """A fresh random node id."""
+    return str(uuid.uuid4())
+
+
+def entity_id(namespace: str, canonical: str) -> str:
+    """The id of the entity with this canonical name: the same in every process, so concurrent
+    writers that both discover "Paris" create one node, not two."""
+    return str(uuid.uuid5(ENTITY_NAMESPACE, f"{namespace}\x00{canonical}"))
+
+
+class Node(BaseModel):
+    """Fields every node shares."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True, validate_assignment=False)
+
+    id: str = Field(default_factory=new_id)
+    namespace: str
+
+
+class Episode(Node):
+    """One raw input (a message or a document chunk): the source of truth."""
+
+    content: str
+    source: str = "message"
+    speaker: str | None = None
+    session: str | None = None
+    source_id: str | None = None
+    occurred_at: datetime
+    recorded_at: datetime
+    status: EpisodeStatus = "pending"
+    error: str | None = None
+    seq: int | None = None
+    embedding: Any = Field(default=None, repr=False, exclude=True)
+
+
+class Entity(Node):
+    """One real-world thing (a person, place, concept, date...)."""
+
+    name: str
+    canonical: str
+    aliases: list[str] = Field(default_factory=list)
+    type: str = "thing"
+    summary: str | None = None
+    embedding: Any = Field(default=None, repr=False, exclude=True)
+
+
+class Involvement(BaseModel):
+    """One arm of a unit's hyperedge: the entity and its role in the fact."""
+
+    entity_id: str
+    role: str = "mention"
+
+
+class Unit(Node):
+    """A memory unit: one fact or event, a hyperedge over the entities it links."""
+
+    text: str
+    kind: UnitKind = "fact"
+    subject: str | None = None
+    predicate: str | None = None
+    confidence: float = 1.0
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
+    recorded_at: datetime
+    expired_at: datetime | None = None
+    status: UnitStatus = "active"
+    version: int = 1
+    entities: list[Involvement] = Field(min_length=2)
+    episode_ids: list[str] = Field(min_length=1)
+    embedding: Any = Field(default=None, repr=False, exclude=True)
+
+
+class Summary(Node):
+    """A coarse digest of a session or topic, covering units and episodes."""
+
+    text: str
+    level: int = 1
+    span_from: datetime | None = None
+    span_to: datetime | None = None
+    covers: list[str] = Field(default_factory=list)
+    embedding: Any = Field(default=None, repr=False, exclude=True)
+
+
+class Edge(BaseModel):
+    """A relationship that is not part of a unit: NEXT, SAME_AS, SUPERSEDES, COVERS."""
+
+    type: EdgeType
+    src: str
+    dst: str
+    props: dict[str, Any] = Field(default_factory=dict)
+
+
+class Hit(BaseModel):
+    """One search result, with its provenance."""
+
+    id: str
+    kind: HitKind
+    text: str
+    score: float
+    episode_ids: list[str]
+    source_ids: list[str]
+    occurred_at: datetime | None = None
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
+    status: str | None = None
+    speaker: str | None = None
+
+
+class Stats(BaseModel):
+    """What a namespace (or the whole store) holds."""
+
+    episodes: int = 0
+    pending: int = 0
+    failed: int = 0
+    entities: int = 0
+    units: int = 0
+    active_units: int = 0
+    summaries: int = 0
+    edges: int = 0

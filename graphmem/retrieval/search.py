@@ -1,0 +1,171 @@
+"""The Retriever's search: hybrid candidates seed a personalized PageRank over the hypergraph."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+
+from ..config import RetrievalConfig
+from ..embed import Embedder
+from ..llm.zero import find_mentions
+from ..models import Episode, Hit, Unit
+from ..store.base import GraphStore, Label
+from ..temporal import find_times
+from .ppr import PPRGraph, personalized_pagerank
+
+PASSAGE_LABELS: tuple[Label, ...] = ("unit", "episode")
+
+
+@dataclass
+class Candidates:
+    """What the query matched before any graph walk: passages and entities with their scores."""
+
+    passages: dict[str, float]
+    entities: dict[str, float]
+
+
+def fuse(dense: list[tuple[str, float]], lexical: list[tuple[str, float]], lexical_weight: float
+         ) -> dict[str, float]:
+    """Combine dense and full-text scores, each scaled to [0, 1] by its best hit."""
+    fused: dict[str, float] = {}
+    for hits, weight in ((dense, 1.0 - lexical_weight), (lexical, lexical_weight)):
+        best = max((score for _, score in hits), default=0.0)
+        if best <= 0:
+            continue
+        for node_id, score in hits:
+            fused[node_id] = fused.get(node_id, 0.0) + weight * max(score, 0.0) / best
+    return fused
+
+
+class Retriever:
+    """Ranks a namespace's units and episodes for a query."""
+
+    def __init__(self, store: GraphStore, embedder: Embedder, config: RetrievalConfig) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.config = config
+        self._graphs: dict[str, PPRGraph] = {}
+
+    def candidates(self, namespace: str, query: str, vector: np.ndarray) -> Candidates:
+        cfg, store = self.config, self.store
+        passages: dict[str, float] = {}
+        for label in PASSAGE_LABELS:
+            passages |= fuse(
+                store.vector_search(namespace, label, vector, cfg.candidates),
+                store.text_search(namespace, label, query, cfg.candidates),
+                cfg.lexical_weight,
+            )
+        entities = {
+            ent_id: score
+            for ent_id, score in store.vector_search(namespace, "entity", vector, cfg.candidates)
+            if score >= cfg.entity_min_similarity
+        }
+        keys = list(find_mentions(query, find_times(query, datetime.now(UTC))))
+        for ent in store.find_entities(namespace, keys):
+            entities[ent.id] = 1.0
+        return Candidates(passages, entities)
+
+    def graph(self, namespace: str) -> PPRGraph:
+        """The namespace's PPR graph, rebuilt only when the store's adjacency changed."""
+        adj = self.store.adjacency(namespace)
+        cached = self._graphs.get(namespace)
+        if cached is None or cached.version != adj.version or len(cached.ids) != len(adj.ids):
+            cached = self._graphs[namespace] = PPRGraph.from_adjacency(adj, self.config.edge_weights)
+        return cached
+
+    def rank(self, namespace: str, query: str) -> list[tuple[str, float]]:
+        """Passage ids (units and episodes) with their PPR scores, best first."""
+        vector = self.embedder.embed([query])[0]
+        cand = self.candidates(namespace, query, vector)
+        if not cand.passages and not cand.entities:
+            return []
+        graph = self.graph(namespace)
+        seeds = np.zeros(len(graph.ids))
+        for ent_id, score in cand.entities.items():
+            i = graph.index.get(ent_id)
+            if i is not None:
+                seeds[i] += score / max(graph.degree[i], 1)
+        outside: dict[str, float] = {}
+        for node_id, score in cand.passages.items():
+            weight = score * self.config.passage_weight
+            i = graph.index.get(node_id)
+            if i is None:
+                outside[node_id] = weight
+            else:
+                seeds[i] += weight
+        total = seeds.sum() + sum(outside.values())
+        if total <= 0:
+            return []
+        ranks = personalized_pagerank(
+            graph, seeds, self.config.damping, self.config.tolerance, self.config.max_iterations
+        ) * (seeds.sum() / total)
+        teleport = 1.0 - self.config.damping
+        scores = {node_id: teleport * w / total for node_id, w in outside.items()}
+        passage_nodes = np.flatnonzero((graph.kinds == "unit") | (graph.kinds == "episode"))
+        order = passage_nodes[np.argsort(-ranks[passage_nodes])]
+        for i in order[: 10 * self.config.candidates]:
+            if ranks[i] <= 0:
+                break
+            scores[graph.ids[i]] = float(ranks[i])
+        return sorted(scores.items(), key=lambda kv: -kv[1])
+
+    def search(
+        self, namespace: str, query: str, k: int, as_of: datetime | None = None
+    ) -> list[Hit]:
+        """The ``k`` best hits valid at ``as_of`` (default: what memory believes now)."""
+        ranked = self.rank(namespace, query)
+        hits: list[Hit] = []
+        cited: set[str] = set()
+        window = max(4 * k, 40)
+        for start in range(0, len(ranked), window):
+            page = ranked[start:start + window]
+            ids = [node_id for node_id, _ in page]
+            units = {u.id: u for u in self.store.get_units(namespace, ids)}
+            episode_ids = [i for i in ids if i not in units]
+            episode_ids += [e for u in units.values() for e in u.episode_ids]
+            episodes = {e.id: e for e in self.store.get_episodes(namespace, episode_ids)}
+            for node_id, score in page:
+                if node_id in units:
+                    unit = units[node_id]
+                    if _valid(unit, as_of):
+                        hits.append(_unit_hit(unit, score, episodes))
+                        cited.update(unit.episode_ids)
+                elif node_id in episodes and node_id not in cited:
+                    ep = episodes[node_id]
+                    if as_of is None or ep.occurred_at <= as_of:
+                        hits.append(_episode_hit(ep, score))
+                        cited.add(node_id)
+                if len(hits) >= k:
+                    return hits
+        return hits
+
+
+def _valid(unit: Unit, as_of: datetime | None) -> bool:
+    """Whether memory holds the unit true now (``as_of`` None) or held it true at ``as_of``."""
+    if as_of is None:
+        return unit.status in ("active", "conflicted")
+    if unit.status == "retracted":
+        return False
+    started = unit.valid_from is None or unit.valid_from <= as_of
+    return started and (unit.valid_to is None or as_of < unit.valid_to)
+
+
+def _unit_hit(unit: Unit, score: float, episodes: dict[str, Episode]) -> Hit:
+    sources = [episodes[e] for e in unit.episode_ids if e in episodes]
+    return Hit(
+        id=unit.id, kind="unit", text=unit.text, score=score, episode_ids=unit.episode_ids,
+        source_ids=[ep.source_id for ep in sources if ep.source_id is not None],
+        occurred_at=sources[0].occurred_at if sources else None, valid_from=unit.valid_from,
+        valid_to=unit.valid_to, status=unit.status,
+        speaker=sources[0].speaker if sources else None,
+    )
+
+
+def _episode_hit(ep: Episode, score: float) -> Hit:
+    return Hit(
+        id=ep.id, kind="episode", text=ep.content, score=score, episode_ids=[ep.id],
+        source_ids=[ep.source_id] if ep.source_id is not None else [],
+        occurred_at=ep.occurred_at, speaker=ep.speaker,
+    )

@@ -1,0 +1,115 @@
+"""The narrow store protocol every backend implements (DESIGN §3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol, runtime_checkable
+
+import numpy as np
+
+from ..text import query_terms
+from ..models import Edge, Entity, Episode, EpisodeStatus, Stats, Summary, Unit, UnitStatus
+
+Label = Literal["episode", "unit", "entity", "summary"]
+NodeKind = Literal["entity", "unit", "episode", "summary"]
+EDGE_TYPES = ("INVOLVES", "FROM", "SAME_AS", "NEXT", "COVERS", "SUPERSEDES")
+
+@dataclass
+class Batch:
+    """Everything one transaction writes. Entities are upserted by id (aliases merged)."""
+
+    episodes: list[Episode] = field(default_factory=list)
+    entities: list[Entity] = field(default_factory=list)
+    units: list[Unit] = field(default_factory=list)
+    summaries: list[Summary] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+    processed: dict[str, np.ndarray | None] = field(default_factory=dict)
+    """Episode id -> its embedding: those episodes become ``processed`` in the same transaction."""
+
+    def is_empty(self) -> bool:
+        return not (
+            self.episodes
+            or self.entities
+            or self.units
+            or self.summaries
+            or self.edges
+            or self.processed
+        )
+
+
+@dataclass
+class UnitUpdate:
+    """A temporal rewrite of one unit (the Refresher's tool): never deletes it."""
+
+    id: str
+    status: UnitStatus | None = None
+    valid_to_ms: int | None = None
+    expired_at_ms: int | None = None
+
+
+@dataclass
+class Adjacency:
+    """The PPR graph of a namespace: nodes (entities, units, episodes) and typed edges as indices."""
+
+    ids: list[str]
+    kinds: list[str]
+    src: np.ndarray
+    dst: np.ndarray
+    types: list[str]
+    version: int
+
+    def index(self) -> dict[str, int]:
+        return {node_id: i for i, node_id in enumerate(self.ids)}
+
+
+@runtime_checkable
+class GraphStore(Protocol):
+    """What memory needs from a database. All methods are scoped to one namespace."""
+
+    def write(self, batch: Batch) -> None:
+        """Write the whole batch in one transaction; episodes get ``seq`` and ``NEXT`` edges."""
+
+    def get_episodes(self, namespace: str, ids: list[str]) -> list[Episode]: ...
+
+    def get_units(self, namespace: str, ids: list[str]) -> list[Unit]: ...
+
+    def get_entities(self, namespace: str, ids: list[str]) -> list[Entity]: ...
+
+    def get_summaries(self, namespace: str, ids: list[str]) -> list[Summary]: ...
+
+    def episodes_by_status(
+        self, namespace: str, statuses: list[EpisodeStatus], limit: int = 1000
+    ) -> list[Episode]: ...
+
+    def set_episode_status(
+        self, namespace: str, ids: list[str], status: EpisodeStatus, error: str | None = None
+    ) -> None: ...
+
+    def find_entities(self, namespace: str, keys: list[str]) -> list[Entity]:
+        """Entities whose canonical name or an alias is one of ``keys``."""
+
+    def vector_search(
+        self, namespace: str, label: Label, vector: np.ndarray, k: int
+    ) -> list[tuple[str, float]]:
+        """Ids and cosine similarities of the ``k`` nearest nodes of ``label``."""
+
+    def text_search(
+        self, namespace: str, label: Label, text: str, k: int
+    ) -> list[tuple[str, float]]:
+        """Ids and BM25-style scores (higher is better) of full-text matches of ``label``."""
+
+    def adjacency(self, namespace: str) -> Adjacency: ...
+
+    def units_of_entity(self, namespace: str, entity_id: str) -> list[Unit]:
+        """Every unit, of any status, that involves the entity."""
+
+    def update_units(self, namespace: str, updates: list[UnitUpdate]) -> None: ...
+
+    def erase(self, namespace: str, node_id: str) -> bool:
+        """Remove a node's content for good; keep an audit record without content."""
+
+    def stats(self, namespace: str | None = None) -> Stats: ...
+
+    def namespaces(self) -> list[str]: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,579 @@
+"""The embedded default store: stdlib sqlite3 in WAL mode, FTS5 for BM25, numpy for vectors."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import TypeVar
+
+import numpy as np
+
+from ..errors import StoreClosedError, StoreUnavailableError
+from ..models import Edge, Entity, Episode, EpisodeStatus, Involvement, Stats, Summary, Unit
+from ..timeutil import from_ms, now_ms, to_ms
+from .base import Adjacency, Batch, Label, UnitUpdate, query_terms
+
+DB_FILE = "graphmem.db"
+_T = TypeVar("_T", Episode, Unit, Entity)
+_TABLES: dict[str, str] = {
+    "episode": "episodes",
+    "unit": "units",
+    "entity": "entities",
+    "summary": "summaries",
+}
+_NODE_KINDS = {
+    "INVOLVES": ("unit", "entity"),
+    "FROM": ("unit", "episode"),
+    "NEXT": ("episode", "episode"),
+    "SAME_AS": ("entity", "entity"),
+    "SUPERSEDES": ("unit", "unit"),
+    "COVERS": ("summary", None),
+}
+
+
+def _blob(vector: np.ndarray | None) -> bytes | None:
+    return None if vector is None else np.asarray(vector, dtype=np.float32).tobytes()
+
+
+def _in(values: Sequence[object]) -> str:
+    """Placeholders for an ``IN (...)`` list (the values themselves are bound parameters)."""
+    return ",".join("?" * len(values))
+
+
+@dataclass
+class _Vectors:
+    ids: list[str] = field(default_factory=list)
+    matrix: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    last_rid: int = 0
+    version: int = -1
+    erasures: int = -1
+
+
+@dataclass
+class _Graph:
+    ids: list[str] = field(default_factory=list)
+    index: dict[str, int] = field(default_factory=dict)
+    kinds: list[str] = field(default_factory=list)
+    src: list[int] = field(default_factory=list)
+    dst: list[int] = field(default_factory=list)
+    types: list[str] = field(default_factory=list)
+    last_rid: int = 0
+    version: int = -1
+    erasures: int = -1
+    cached: Adjacency | None = None
+
+    def node(self, node_id: str, kind: str | None) -> int:
+        i = self.index.get(node_id)
+        if i is None:
+            i = self.index[node_id] = len(self.ids)
+            self.ids.append(node_id)
+            self.kinds.append(kind or "unit")
+        return i
+
+
+class SQLiteStore:
+    """A ``GraphStore`` in one SQLite file; safe for many threads and processes."""
+
+    def __init__(self, path: str | Path = ".graphmem", busy_timeout_s: float = 60.0) -> None:
+        self.path = Path(path)
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(
+                self.path / DB_FILE,
+                timeout=busy_timeout_s,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreUnavailableError(f"cannot open store at {self.path}: {exc}") from exc
+        self._lock = threading.RLock()
+        self._closed = False
+        self._vectors: dict[tuple[str, str], _Vectors] = {}
+        self._graphs: dict[str, _Graph] = {}
+        self._configure(busy_timeout_s)
+
+    # -- connection ---------------------------------------------------------------------------
+    def _configure(self, busy_timeout_s: float) -> None:
+        db = self._db
+        db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+        deadline = time.monotonic() + busy_timeout_s
+        while True:  # several processes may open a new folder at once
+            try:
+                db.execute("PRAGMA journal_mode = WAL")
+                break
+            except sqlite3.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        db.execute("PRAGMA synchronous = FULL")
+        db.execute("PRAGMA foreign_keys = ON")
+        schema = resources.files(__package__).joinpath("sqlite_schema.sql").read_text("utf-8")
+        with self._lock:
+            try:
+                db.executescript(f"BEGIN IMMEDIATE;\n{schema}\nCOMMIT;")
+            except sqlite3.Error as exc:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise StoreUnavailableError(f"cannot create the schema in {self.path}: {exc}") from exc
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Cursor]:
+        """One write transaction, taken with the write lock up front (BEGIN IMMEDIATE)."""
+        with self._lock:
+            self._check_open()
+            cur = self._db.cursor()
+            try:
+                cur.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise StoreUnavailableError(f"store at {self.path} is busy: {exc}") from exc
+            try:
+                yield cur
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+
+    def _query(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
+        with self._lock:
+            self._check_open()
+            return self._db.execute(sql, params).fetchall()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreClosedError("the store is closed")
+
+    def close(self) -> None:
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._db.close()
+
+    # -- writes -------------------------------------------------------------------------------
+    def write(self, batch: Batch) -> None:
+        if batch.is_empty():
+            return
+        with self._transaction() as cur:
+            touched: set[str] = set()
+            self._insert_episodes(cur, batch.episodes, touched)
+            self._upsert_entities(cur, batch.entities, touched)
+            self._insert_units(cur, batch.units, touched)
+            self._insert_summaries(cur, batch.summaries, touched)
+            self._insert_edges(cur, batch.edges, touched)
+            for episode_id, vector in batch.processed.items():
+                cur.execute(
+                    "UPDATE episodes SET status = 'processed', error = NULL, embedding = "
+                    "COALESCE(?, embedding) WHERE id = ? RETURNING namespace",
+                    (_blob(vector), episode_id),
+                )
+                touched.update(row[0] for row in cur.fetchall())
+            self._bump(cur, touched)
+
+    def _bump(self, cur: sqlite3.Cursor, namespaces: set[str], erasures: int = 0) -> None:
+        cur.executemany(
+            "INSERT INTO namespaces (namespace, version, erasures) VALUES (?, 1, ?) "
+            "ON CONFLICT (namespace) DO UPDATE SET version = version + 1, "
+            "erasures = erasures + excluded.erasures",
+            [(ns, erasures) for ns in sorted(namespaces)],
+        )
+
+    def _insert_episodes(self, cur: sqlite3.Cursor, episodes: list[Episode], touched: set) -> None:
+        next_seq: dict[str, int] = {}
+        last_in_session: dict[tuple[str, str], str | None] = {}
+        for ep in episodes:
+            ns = ep.namespace
+            touched.add(ns)
+            if ns not in next_seq:
+                row = cur.execute(
+                    "SELECT COALESCE(MAX(seq), 0) FROM episodes WHERE namespace = ?", (ns,)
+                ).fetchone()
+                next_seq[ns] = row[0] + 1
+            ep.seq = next_seq[ns]
+            next_seq[ns] += 1
+            cur.execute(
+                "INSERT INTO episodes (id, namespace, content, source, speaker, session, "
+                "source_id, occurred_at, recorded_at, status, error, seq, embedding) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    ep.id, ns, ep.content, ep.source, ep.speaker, ep.session, ep.source_id,
+                    to_ms(ep.occurred_at), to_ms(ep.recorded_at), ep.status, ep.error, ep.seq,
+                    _blob(ep.embedding),
+                ),
+            )
+            if ep.session is None:
+                continue
+            key = (ns, ep.session)
+            if key not in last_in_session:
+                row = cur.execute(
+                    "SELECT id FROM episodes WHERE namespace = ? AND session = ? AND id != ? "
+                    "ORDER BY seq DESC LIMIT 1",
+                    (ns, ep.session, ep.id),
+                ).fetchone()
+                last_in_session[key] = row[0] if row else None
+            previous = last_in_session[key]
+            if previous is not None:
+                cur.execute(
+                    "INSERT OR IGNORE INTO edges (namespace, type, src, dst) VALUES (?, 'NEXT', ?, ?)",
+                    (ns, previous, ep.id),
+                )
+            last_in_session[key] = ep.id
+
+    def _upsert_entities(self, cur: sqlite3.Cursor, entities: list[Entity], touched: set) -> None:
+        for ent in entities:
+            touched.add(ent.namespace)
+            row = cur.execute("SELECT aliases FROM entities WHERE id = ?", (ent.id,)).fetchone()
+            aliases = list(dict.fromkeys((json.loads(row[0]) if row else []) + ent.aliases))
+            aliases = [a for a in aliases if a != ent.name]
+            search_text = " ".join([ent.name, *aliases])
+            if row is None:
+                cur.execute(
+                    "INSERT INTO entities (id, namespace, name, canonical, aliases, search_text, "
+                    "type, summary, embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        ent.id, ent.namespace, ent.name, ent.canonical, json.dumps(aliases),
+                        search_text, ent.type, ent.summary, _blob(ent.embedding),
+                    ),
+                )
+            else:
+                cur.execute(
+                    "UPDATE entities SET aliases = ?, search_text = ?, "
+                    "summary = COALESCE(?, summary) WHERE id = ?",
+                    (json.dumps(aliases), search_text, ent.summary, ent.id),
+                )
+            cur.executemany(
+                "INSERT OR IGNORE INTO entity_keys (namespace, key, entity_id) VALUES (?, ?, ?)",
+                [(ent.namespace, key, ent.id) for key in {ent.canonical, *map(str.lower, aliases)}],
+            )
+
+    def _insert_units(self, cur: sqlite3.Cursor, units: list[Unit], touched: set) -> None:
+        for u in units:
+            touched.add(u.namespace)
+            cur.execute(
+                "INSERT INTO units (id, namespace, text, kind, subject, predicate, confidence, "
+                "valid_from, valid_to, recorded_at, expired_at, status, version, embedding) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    u.id, u.namespace, u.text, u.kind, u.subject, u.predicate, u.confidence,
+                    to_ms(u.valid_from), to_ms(u.valid_to), to_ms(u.recorded_at),
+                    to_ms(u.expired_at), u.status, u.version, _blob(u.embedding),
+                ),
+            )
+            rows = [(u.namespace, "INVOLVES", u.id, inv.entity_id, json.dumps({"role": inv.role}))
+                    for inv in u.entities]
+            rows += [(u.namespace, "FROM", u.id, ep_id, "{}") for ep_id in u.episode_ids]
+            cur.executemany(
+                "INSERT OR IGNORE INTO edges (namespace, type, src, dst, props) VALUES (?, ?, ?, ?, ?)",
+                rows,
+            )
+
+    def _insert_summaries(self, cur: sqlite3.Cursor, summaries: list[Summary], touched: set) -> None:
+        for s in summaries:
+            touched.add(s.namespace)
+            cur.execute(
+                "INSERT INTO summaries (id, namespace, text, level, span_from, span_to, embedding) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (s.id, s.namespace, s.text, s.level, to_ms(s.span_from), to_ms(s.span_to),
+                 _blob(s.embedding)),
+            )
+            cur.executemany(
+                "INSERT OR IGNORE INTO edges (namespace, type, src, dst) VALUES (?, 'COVERS', ?, ?)",
+                [(s.namespace, s.id, node) for node in s.covers],
+            )
+
+    def _insert_edges(self, cur: sqlite3.Cursor, edges: list[Edge], touched: set) -> None:
+        for e in edges:
+            row = cur.execute("SELECT namespace FROM entities WHERE id = ? UNION ALL "
+                              "SELECT namespace FROM units WHERE id = ? UNION ALL "
+                              "SELECT namespace FROM episodes WHERE id = ?",
+                              (e.src, e.src, e.src)).fetchone()
+            if row is None:
+                raise KeyError(f"edge source {e.src} does not exist")
+            touched.add(row[0])
+            cur.execute(
+                "INSERT INTO edges (namespace, type, src, dst, props) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (namespace, type, src, dst) DO UPDATE SET props = excluded.props",
+                (row[0], e.type, e.src, e.dst, json.dumps(e.props)),
+            )
+
+    def set_episode_status(
+        self, namespace: str, ids: list[str], status: EpisodeStatus, error: str | None = None
+    ) -> None:
+        with self._transaction() as cur:
+            cur.executemany(
+                "UPDATE episodes SET status = ?, error = ? WHERE namespace = ? AND id = ?",
+                [(status, error, namespace, i) for i in ids],
+            )
+            self._bump(cur, {namespace})
+
+    def update_units(self, namespace: str, updates: list[UnitUpdate]) -> None:
+        with self._transaction() as cur:
+            for up in updates:
+                cur.execute(
+                    "UPDATE units SET status = COALESCE(?, status), "
+                    "valid_to = COALESCE(?, valid_to), expired_at = COALESCE(?, expired_at) "
+                    "WHERE namespace = ? AND id = ?",
+                    (up.status, up.valid_to_ms, up.expired_at_ms, namespace, up.id),
+                )
+            self._bump(cur, {namespace})
+
+    def erase(self, namespace: str, node_id: str) -> bool:
+        with self._transaction() as cur:
+            label = self._label_of(cur, namespace, node_id)
+            if label is None:
+                return False
+            doomed: list[tuple[str, str]] = [(label, node_id)]
+            if label == "episode":  # units built from this episode carry its content
+                doomed += [
+                    ("unit", r[0]) for r in cur.execute(
+                        "SELECT src FROM edges WHERE dst = ? AND type = 'FROM'", (node_id,))
+                ]
+            entities: set[str] = set()
+            for kind, nid in doomed:
+                entities.update(r[0] for r in cur.execute(
+                    "SELECT dst FROM edges WHERE src = ? AND type = 'INVOLVES'", (nid,)))
+                self._delete_node(cur, namespace, kind, nid)
+            for ent in entities:  # an entity no unit involves any more is content too
+                if not cur.execute(
+                    "SELECT 1 FROM edges WHERE dst = ? AND type = 'INVOLVES' LIMIT 1", (ent,)
+                ).fetchone():
+                    self._delete_node(cur, namespace, "entity", ent)
+            self._bump(cur, {namespace}, erasures=1)
+            return True
+
+    def _label_of(self, cur: sqlite3.Cursor, namespace: str, node_id: str) -> str | None:
+        for label, table in _TABLES.items():
+            sql = f"SELECT 1 FROM {table} WHERE namespace = ? AND id = ?"
+            if cur.execute(sql, (namespace, node_id)).fetchone():
+                return label
+        return None
+
+    def _delete_node(self, cur: sqlite3.Cursor, namespace: str, label: str, node_id: str) -> None:
+        cur.execute(f"DELETE FROM {_TABLES[label]} WHERE namespace = ? AND id = ?",
+                    (namespace, node_id))
+        cur.execute("DELETE FROM edges WHERE src = ? OR dst = ?", (node_id, node_id))
+        if label == "entity":
+            cur.execute("DELETE FROM entity_keys WHERE entity_id = ?", (node_id,))
+        cur.execute(
+            "INSERT INTO erasures (id, namespace, label, erased_at) VALUES (?, ?, ?, ?)",
+            (node_id, namespace, label, now_ms()),
+        )
+
+    # -- reads --------------------------------------------------------------------------------
+    def get_episodes(self, namespace: str, ids: list[str]) -> list[Episode]:
+        if not ids:
+            return []
+        rows = self._query(
+            "SELECT id, namespace, content, source, speaker, session, source_id, occurred_at, "
+            f"recorded_at, status, error, seq FROM episodes WHERE namespace = ? AND id IN ({_in(ids)})",
+            [namespace, *ids],
+        )
+        return _ordered(ids, [_episode(r) for r in rows])
+
+    def episodes_by_status(
+        self, namespace: str, statuses: list[EpisodeStatus], limit: int = 1000
+    ) -> list[Episode]:
+        rows = self._query(
+            "SELECT id, namespace, content, source, speaker, session, source_id, occurred_at, "
+            f"recorded_at, status, error, seq FROM episodes WHERE namespace = ? "
+            f"AND status IN ({_in(statuses)}) ORDER BY seq LIMIT ?",
+            [namespace, *statuses, limit],
+        )
+        return [_episode(r) for r in rows]
+
+    def get_units(self, namespace: str, ids: list[str]) -> list[Unit]:
+        if not ids:
+            return []
+        rows = self._query(
+            "SELECT id, namespace, text, kind, subject, predicate, confidence, valid_from, "
+            "valid_to, recorded_at, expired_at, status, version FROM units "
+            f"WHERE namespace = ? AND id IN ({_in(ids)})",
+            [namespace, *ids],
+        )
+        arms: dict[str, list] = {}
+        sources: dict[str, list[str]] = {}
+        for src, typ, dst, props in self._query(
+            f"SELECT src, type, dst, props FROM edges WHERE src IN ({_in(ids)}) "
+            "AND type IN ('INVOLVES', 'FROM') ORDER BY rid",
+            ids,
+        ):
+            if typ == "INVOLVES":
+                arms.setdefault(src, []).append(
+                    {"entity_id": dst, "role": json.loads(props).get("role", "mention")})
+            else:
+                sources.setdefault(src, []).append(dst)
+        return _ordered(ids, [_unit(r, arms.get(r[0], []), sources.get(r[0], [])) for r in rows])
+
+    def get_entities(self, namespace: str, ids: list[str]) -> list[Entity]:
+        if not ids:
+            return []
+        rows = self._query(
+            "SELECT id, namespace, name, canonical, aliases, type, summary FROM entities "
+            f"WHERE namespace = ? AND id IN ({_in(ids)})",
+            [namespace, *ids],
+        )
+        return _ordered(ids, [_entity(r) for r in rows])
+
+    def find_entities(self, namespace: str, keys: list[str]) -> list[Entity]:
+        if not keys:
+            return []
+        rows = self._query(
+            f"SELECT DISTINCT entity_id FROM entity_keys WHERE namespace = ? AND key IN ({_in(keys)})",
+            [namespace, *keys],
+        )
+        return self.get_entities(namespace, [r[0] for r in rows])
+
+    def units_of_entity(self, namespace: str, entity_id: str) -> list[Unit]:
+        rows = self._query(
+            "SELECT src FROM edges WHERE dst = ? AND type = 'INVOLVES' AND namespace = ?",
+            (entity_id, namespace),
+        )
+        return self.get_units(namespace, [r[0] for r in rows])
+
+    def get_summaries(self, namespace: str, ids: list[str]) -> list[Summary]:
+        if not ids:
+            return []
+        rows = self._query(
+            "SELECT id, namespace, text, level, span_from, span_to FROM summaries "
+            f"WHERE namespace = ? AND id IN ({_in(ids)})",
+            [namespace, *ids],
+        )
+        return [Summary(id=r[0], namespace=r[1], text=r[2], level=r[3],
+                        span_from=from_ms(r[4]), span_to=from_ms(r[5])) for r in rows]
+
+    def text_search(self, namespace: str, label: Label, text: str, k: int) -> list[tuple[str, float]]:
+        terms = query_terms(text)
+        if not terms or k <= 0:
+            return []
+        table = _TABLES[label]
+        fts = f"fts_{label}"
+        match = " OR ".join(f'"{t}"' for t in terms)
+        rows = self._query(
+            f"SELECT t.id, -bm25({fts}) AS score FROM {fts} JOIN {table} t ON t.rid = {fts}.rowid "
+            f"WHERE {fts} MATCH ? AND t.namespace = ? ORDER BY score DESC LIMIT ?",
+            (match, namespace, k),
+        )
+        return [(r[0], float(r[1])) for r in rows]
+
+    def vector_search(
+        self, namespace: str, label: Label, vector: np.ndarray, k: int
+    ) -> list[tuple[str, float]]:
+        vecs = self._load_vectors(namespace, label)
+        if not vecs.ids or k <= 0:
+            return []
+        q = np.asarray(vector, dtype=np.float32)
+        q = q / (np.linalg.norm(q) or 1.0)
+        scores = vecs.matrix @ q
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top])]
+        return [(vecs.ids[i], float(scores[i])) for i in top]
+
+    def _namespace_version(self, namespace: str) -> tuple[int, int]:
+        row = self._query("SELECT version, erasures FROM namespaces WHERE namespace = ?", (namespace,))
+        return (row[0][0], row[0][1]) if row else (0, 0)
+
+    def _load_vectors(self, namespace: str, label: Label) -> _Vectors:
+        """The namespace's embedding matrix, read incrementally as other writers add rows."""
+        with self._lock:
+            version, erasures = self._namespace_version(namespace)
+            vecs = self._vectors.get((namespace, label))
+            if vecs is not None and vecs.version == version:
+                return vecs
+            if vecs is None or vecs.erasures != erasures:
+                vecs = _Vectors()
+            rows = self._query(
+                f"SELECT rid, id, embedding FROM {_TABLES[label]} WHERE namespace = ? AND rid > ? "
+                "AND embedding IS NOT NULL ORDER BY rid",
+                (namespace, vecs.last_rid),
+            )
+            if rows:
+                new = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32)
+                new = new.reshape(len(rows), -1)
+                new = new / np.maximum(np.linalg.norm(new, axis=1, keepdims=True), 1e-12)
+                vecs.matrix = new if not vecs.ids else np.vstack([vecs.matrix, new])
+                vecs.ids.extend(r[1] for r in rows)
+                vecs.last_rid = rows[-1][0]
+            vecs.version, vecs.erasures = version, erasures
+            self._vectors[(namespace, label)] = vecs
+            return vecs
+
+    def adjacency(self, namespace: str) -> Adjacency:
+        """The namespace's edges as indices; read incrementally, the same object while unchanged."""
+        with self._lock:
+            version, erasures = self._namespace_version(namespace)
+            graph = self._graphs.get(namespace)
+            if graph is None or graph.erasures != erasures:
+                graph = self._graphs[namespace] = _Graph(erasures=erasures)
+            if graph.cached is None or graph.version != version:
+                rows = self._query(
+                    "SELECT rid, type, src, dst FROM edges WHERE namespace = ? AND rid > ? ORDER BY rid",
+                    (namespace, graph.last_rid),
+                )
+                for _, typ, src, dst in rows:
+                    src_kind, dst_kind = _NODE_KINDS[typ]
+                    graph.src.append(graph.node(src, src_kind))
+                    graph.dst.append(graph.node(dst, dst_kind))
+                    graph.types.append(typ)
+                if rows:
+                    graph.last_rid = rows[-1][0]
+                graph.version = version
+                graph.cached = Adjacency(
+                    ids=list(graph.ids), kinds=list(graph.kinds),
+                    src=np.asarray(graph.src, dtype=np.int64),
+                    dst=np.asarray(graph.dst, dtype=np.int64),
+                    types=list(graph.types), version=version,
+                )
+            return graph.cached
+
+    def stats(self, namespace: str | None = None) -> Stats:
+        where, params = ("WHERE namespace = ?", (namespace,)) if namespace else ("", ())
+
+        def count(table: str, extra: str = "") -> int:
+            cond = " AND ".join(c for c in (where.removeprefix("WHERE "), extra) if c)
+            sql = f"SELECT COUNT(*) FROM {table}" + (f" WHERE {cond}" if cond else "")
+            return self._query(sql, params)[0][0]
+
+        return Stats(
+            episodes=count("episodes"), pending=count("episodes", "status = 'pending'"),
+            failed=count("episodes", "status = 'failed'"), entities=count("entities"),
+            units=count("units"), active_units=count("units", "status = 'active'"),
+            summaries=count("summaries"), edges=count("edges"),
+        )
+
+    def namespaces(self) -> list[str]:
+        return [r[0] for r in self._query("SELECT namespace FROM namespaces ORDER BY namespace")]
+
+
+def _ordered(ids: list[str], items: list[_T]) -> list[_T]:
+    by_id = {item.id: item for item in items}
+    return [by_id[i] for i in dict.fromkeys(ids) if i in by_id]
+
+
+def _episode(r: tuple) -> Episode:
+    return Episode(
+        id=r[0], namespace=r[1], content=r[2], source=r[3], speaker=r[4], session=r[5],
+        source_id=r[6], occurred_at=from_ms(r[7]), recorded_at=from_ms(r[8]), status=r[9],
+        error=r[10], seq=r[11],
+    )
+
+
+def _unit(r: tuple, arms: list[dict], sources: list[str]) -> Unit:
+    return Unit.model_construct(
+        id=r[0], namespace=r[1], text=r[2], kind=r[3], subject=r[4], predicate=r[5],
+        confidence=r[6], valid_from=from_ms(r[7]), valid_to=from_ms(r[8]),
+        recorded_at=from_ms(r[9]), expired_at=from_ms(r[10]), status=r[11], version=r[12],
+        entities=[Involvement(**a) for a in arms], episode_ids=sources, embedding=None,
+    )
+
+
+def _entity(r: tuple) -> Entity:
+    return Entity(
+        id=r[0], namespace=r[1], name=r[2], canonical=r[3], aliases=json.loads(r[4]),
+        type=r[5], summary=r[6],
+    )

@@ -1,0 +1,127 @@
+"""Resolve time expressions ("yesterday", "last May", "3 weeks ago") against an episode's time."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+MONTHS |= {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
+MONTHS.pop("may", None)
+MONTHS["may"] = 5
+WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
+_UNITS = {"day": 1, "week": 7, "month": 30, "year": 365}
+
+_MONTH = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("iso", re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")),
+    ("dmy", re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\.?,?\s+(\d{{4}})\b", re.I)),
+    ("mdy", re.compile(rf"\b{_MONTH}\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I)),
+    ("my", re.compile(rf"\b{_MONTH}\s+(\d{{4}})\b", re.I)),
+    ("md", re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!\s*\d)", re.I)),
+    ("dm", re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b", re.I)),
+    ("ago", re.compile(r"\b(a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d+)\s+(day|week|month|year)s?\s+ago\b", re.I)),
+    ("rel", re.compile(r"\b(yesterday|today|tonight|tomorrow)\b", re.I)),
+    ("relunit", re.compile(r"\b(last|this|next|past)\s+(week|month|year|weekend)\b", re.I)),
+    ("weekday", re.compile(r"\b(last|this|next|on)\s+(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)),
+    ("inmonth", re.compile(rf"\b(?:in|last|this|next|since|during)\s+{_MONTH}\b", re.I)),
+    ("year", re.compile(r"\b(?:in|since|during|of|by|from)\s+((?:19|20)\d{2})\b", re.I)),
+]
+_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+            "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+
+
+@dataclass(frozen=True)
+class TimeMention:
+    """A resolved time expression: where it was, when it points to, and how precise it is."""
+
+    text: str
+    start: int
+    end: int
+    when: datetime
+    granularity: str  # "day" | "month" | "year"
+
+    @property
+    def key(self) -> str:
+        """The canonical name of the date entity: 2023-05-07, 2023-05 or 2023."""
+        fmt = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}[self.granularity]
+        return self.when.strftime(fmt)
+
+
+def _month(name: str) -> int:
+    return MONTHS[name.lower()[:3] if name.lower()[:3] in MONTHS else name.lower()]
+
+
+def _safe_date(year: int, month: int, day: int, ref: datetime) -> datetime | None:
+    try:
+        return ref.replace(year=year, month=month, day=day, hour=0, minute=0, second=0, microsecond=0)
+    except ValueError:
+        return None
+
+
+def _resolve(kind: str, m: re.Match[str], ref: datetime) -> tuple[datetime, str] | None:
+    g = m.groups()
+    day0 = ref.replace(hour=0, minute=0, second=0, microsecond=0)
+    if kind == "iso":
+        d = _safe_date(int(g[0]), int(g[1]), int(g[2]), ref)
+        return (d, "day") if d else None
+    if kind in ("dmy", "mdy"):
+        day, month = (g[0], g[1]) if kind == "dmy" else (g[1], g[0])
+        d = _safe_date(int(g[2]), _month(month), int(day), ref)
+        return (d, "day") if d else None
+    if kind == "my":
+        d = _safe_date(int(g[1]), _month(g[0]), 1, ref)
+        return (d, "month") if d else None
+    if kind in ("md", "dm"):
+        day, month = (g[1], g[0]) if kind == "md" else (g[0], g[1])
+        d = _safe_date(ref.year, _month(month), int(day), ref)
+        return (d, "day") if d else None
+    if kind == "ago":
+        n = _NUMBERS.get(g[0].lower()) or int(g[0])
+        unit = g[1].lower()
+        return day0 - timedelta(days=n * _UNITS[unit]), "day" if unit in ("day", "week") else unit
+    if kind == "rel":
+        offset = {"yesterday": -1, "today": 0, "tonight": 0, "tomorrow": 1}[g[0].lower()]
+        return day0 + timedelta(days=offset), "day"
+    if kind == "relunit":
+        step = {"last": -1, "past": -1, "this": 0, "next": 1}[g[0].lower()]
+        unit = g[1].lower()
+        if unit in ("week", "weekend"):
+            return day0 + timedelta(days=7 * step), "day"
+        if unit == "month":
+            month_index = ref.year * 12 + ref.month - 1 + step
+            return day0.replace(year=month_index // 12, month=month_index % 12 + 1, day=1), "month"
+        return day0.replace(year=ref.year + step, month=1, day=1), "year"
+    if kind == "weekday":
+        target = WEEKDAYS[g[1].lower()]
+        delta = (ref.weekday() - target) % 7
+        if g[0].lower() == "next":
+            return day0 + timedelta(days=(target - ref.weekday()) % 7 or 7), "day"
+        if g[0].lower() == "last":
+            delta = delta or 7
+        return day0 - timedelta(days=delta), "day"
+    if kind == "inmonth":
+        month = _month(g[0])
+        year = ref.year - 1 if m.group(0).lower().startswith("last") and month >= ref.month else ref.year
+        return day0.replace(year=year, month=month, day=1), "month"
+    if kind == "year":
+        return day0.replace(year=int(g[0]), month=1, day=1), "year"
+    return None
+
+
+def find_times(text: str, ref: datetime) -> list[TimeMention]:
+    """Every time expression in ``text``, resolved against ``ref``, in reading order."""
+    found: list[TimeMention] = []
+    taken: list[tuple[int, int]] = []
+    for kind, pattern in _PATTERNS:
+        for m in pattern.finditer(text):
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            resolved = _resolve(kind, m, ref)
+            if resolved is None:
+                continue
+            taken.append((m.start(), m.end()))
+            found.append(TimeMention(m.group(0), m.start(), m.end(), *resolved))
+    return sorted(found, key=lambda t: t.start)

@@ -1,0 +1,69 @@
+"""Text normalisation shared by extraction, resolution and search."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from .errors import InvalidInputError
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SPACE = re.compile(r"\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|\n+|;\s+")
+_KEY_JUNK = re.compile(r"[^\w\s&+#.-]")
+STOP_WORDS = frozenset(
+    """a an the and or not no of to in on at by for with from as is are was were be been being am
+    i me my we our you your he him his she her it its they them their this that these those what
+    which who whom whose when where why how do does did doing have has had having will would shall
+    should can could may might must there here than then so if but about into over after before
+    up down out off again just also too very any all some each other such only own same both few
+    more most s t don ve ll re d m""".split()
+)
+
+
+def query_terms(text: str) -> list[str]:
+    """The searchable words of free text: lower-cased, deduplicated, stop words dropped.
+
+    Used to build full-text queries from user input without passing any of its syntax through.
+    """
+    seen: dict[str, None] = {}
+    for word in re.findall(r"\w+", text.lower()):
+        if word not in STOP_WORDS and word not in seen:
+            seen[word] = None
+    return list(seen)
+
+
+def check_text(text: object, what: str = "text", max_chars: int | None = None) -> str:
+    """Return ``text`` if it can be stored; raise ``InvalidInputError`` saying why not."""
+    if not isinstance(text, str):
+        raise InvalidInputError(f"{what} must be a string, not {type(text).__name__}")
+    if not text.strip():
+        raise InvalidInputError(f"{what} is empty")
+    if max_chars is not None and len(text) > max_chars:
+        raise InvalidInputError(
+            f"{what} has {len(text):,} characters; the limit is {max_chars:,} "
+            "(split it, or use add_document(), which chunks long text)"
+        )
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidInputError(f"{what} is not valid Unicode: {exc.reason} at {exc.start}") from None
+    return text
+
+
+def clean(text: str) -> str:
+    """NFKC-normalised text with control characters removed and whitespace collapsed."""
+    return _SPACE.sub(" ", _CONTROL.sub(" ", unicodedata.normalize("NFKC", text))).strip()
+
+
+def sentences(text: str) -> list[str]:
+    """Split text into sentences (and ``;``-separated clauses)."""
+    text = _CONTROL.sub(" ", unicodedata.normalize("NFKC", text))
+    return [s for s in (_SPACE.sub(" ", part).strip() for part in _SENTENCE_END.split(text)) if s]
+
+
+def canonical(name: str) -> str:
+    """The key two mentions of one entity share: lower case, no punctuation, no leading article."""
+    key = _KEY_JUNK.sub(" ", clean(name).lower().replace("’", "'").replace("'s ", " "))
+    key = _SPACE.sub(" ", key).strip(" .-")
+    return re.sub(r"^(the|a|an) ", "", key)
