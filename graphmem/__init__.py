@@ -13,9 +13,24 @@ from .memory import AsyncMemory, Memory
 from .models import Entity, Episode, Hit, Stats, Summary, Unit
 
 __all__ = [
-    "AsyncMemory", "Config", "ConstructorConfig", "Embedder", "Entity", "Episode",
-    "GraphmemError", "HashEmbedder", "Hit", "InvalidInputError", "Memory", "NotFoundError",
-    "RetrievalConfig", "SentenceTransformerEmbedder", "Stats", "StoreClosedError",
-    "StoreUnavailableError", "Summary", "Unit",
+    "AsyncMemory",
+    "Config",
+    "ConstructorConfig",
+    "Embedder",
+    "Entity",
+    "Episode",
+    "GraphmemError",
+    "HashEmbedder",
+    "Hit",
+    "InvalidInputError",
+    "Memory",
+    "NotFoundError",
+    "RetrievalConfig",
+    "SentenceTransformerEmbedder",
+    "Stats",
+    "StoreClosedError",
+    "StoreUnavailableError",
+    "Summary",
+    "Unit",
 ]
 __version__ = "0.1.0"

@@ -23,7 +23,11 @@ class RetrievalConfig:
     """Share of the full-text (BM25) score in a candidate's fused score; the rest is dense."""
     edge_weights: dict[str, float] = field(
         default_factory=lambda: {
-            "INVOLVES": 1.0, "FROM": 1.0, "SAME_AS": 1.0, "NEXT": 0.25, "COVERS": 0.5,
+            "INVOLVES": 1.0,
+            "FROM": 1.0,
+            "SAME_AS": 1.0,
+            "NEXT": 0.25,
+            "COVERS": 0.5,
             "SUPERSEDES": 0.0,
         }
     )

@@ -6,7 +6,7 @@ import hashlib
 import os
 import re
 import threading
-from typing import Protocol, runtime_checkable
+from typing import ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -31,8 +31,8 @@ class SentenceTransformerEmbedder:
 
     name = "all-MiniLM-L6-v2"
     dim = 384
-    _models: dict[str, object] = {}
-    _load_lock = threading.Lock()
+    _models: ClassVar[dict[str, object]] = {}
+    _load_lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(self, model_path: str | None = None, batch_size: int = 64) -> None:
         self.model_path = model_path
@@ -58,8 +58,11 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         vectors = self._model().encode(
-            texts, batch_size=self.batch_size, normalize_embeddings=True,
-            convert_to_numpy=True, show_progress_bar=False,
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
 

@@ -25,16 +25,26 @@ from .timeutil import TimeLike, to_datetime
 
 log = logging.getLogger("graphmem")
 _NAMESPACE = re.compile(r"^[^\x00-\x1f\x7f]{1,256}$")
-MESSAGE_KEYS = frozenset({"text", "content", "speaker", "role", "at", "session", "source_id",
-                          "namespace", "dia_id", "source"})
+MESSAGE_KEYS = frozenset(
+    {
+        "text",
+        "content",
+        "speaker",
+        "role",
+        "at",
+        "session",
+        "source_id",
+        "namespace",
+        "dia_id",
+        "source",
+    }
+)
 
 
 def check_namespace(namespace: object) -> str:
     """Return ``namespace`` if it is a usable tenant id; raise ``InvalidInputError`` otherwise."""
     if not isinstance(namespace, str) or not _NAMESPACE.match(namespace) or not namespace.strip():
-        raise InvalidInputError(
-            f"namespace must be 1-256 printable characters, got {namespace!r}"
-        )
+        raise InvalidInputError(f"namespace must be 1-256 printable characters, got {namespace!r}")
     return namespace
 
 
@@ -67,7 +77,10 @@ class Memory:
 
     @classmethod
     def from_uri(
-        cls, uri: str, auth: tuple[str, str] | None = None, database: str | None = None,
+        cls,
+        uri: str,
+        auth: tuple[str, str] | None = None,
+        database: str | None = None,
         **kwargs: Any,
     ) -> Memory:
         """Memory on a Neo4j server (``neo4j://``, ``neo4j+s://``, ``bolt://``...)."""
@@ -104,8 +117,16 @@ class Memory:
     ) -> Episode:
         """Store one episode (committed before anything is derived from it), then process it."""
         return self.add_messages(
-            [{"text": text, "at": at, "speaker": speaker, "session": session,
-              "source_id": source_id, "source": source}],
+            [
+                {
+                    "text": text,
+                    "at": at,
+                    "speaker": speaker,
+                    "session": session,
+                    "source_id": source_id,
+                    "source": source,
+                }
+            ],
             namespace=namespace,
         )[0]
 
@@ -130,8 +151,12 @@ class Memory:
         return episodes
 
     def add_document(
-        self, text: str, namespace: str = "default", at: TimeLike = None,
-        source_id: str | None = None, chunk_chars: int | None = None,
+        self,
+        text: str,
+        namespace: str = "default",
+        at: TimeLike = None,
+        source_id: str | None = None,
+        chunk_chars: int | None = None,
     ) -> list[Episode]:
         """Store a long text as consecutive chunk episodes (one session), sentence-aligned."""
         check_text(text)
@@ -150,14 +175,17 @@ class Memory:
             chunks.append(current)
         doc = source_id or f"doc-{datetime.now(UTC).timestamp():.0f}"
         return self.add_messages(
-            [{"text": c, "at": at, "source": "document", "source_id": f"{doc}#{i}"}
-             for i, c in enumerate(chunks)],
+            [
+                {"text": c, "at": at, "source": "document", "source_id": f"{doc}#{i}"}
+                for i, c in enumerate(chunks)
+            ],
             namespace=namespace,
             session=doc,
         )
 
-    def _episode(self, message: Mapping[str, Any], namespace: str, session: str | None,
-                 position: int) -> Episode:
+    def _episode(
+        self, message: Mapping[str, Any], namespace: str, session: str | None, position: int
+    ) -> Episode:
         if not isinstance(message, Mapping):
             raise InvalidInputError(f"message {position} is not a mapping: {message!r:.80}")
         text = message.get("text", message.get("content"))
@@ -165,21 +193,29 @@ class Memory:
         now = datetime.now(UTC)
         speaker = message.get("speaker") or message.get("role")
         source_id = message.get("source_id", message.get("dia_id"))
-        for field, value in (("speaker", speaker), ("session", message.get("session", session)),
-                             ("source_id", source_id)):
+        for field, value in (
+            ("speaker", speaker),
+            ("session", message.get("session", session)),
+            ("source_id", source_id),
+        ):
             if value is not None and not isinstance(value, str):
                 raise InvalidInputError(f"message {position} {field} must be a string")
         return Episode(
-            namespace=namespace, content=text, source=message.get("source") or "message",
-            speaker=speaker, session=message.get("session") or session, source_id=source_id,
-            occurred_at=to_datetime(message.get("at")) or now, recorded_at=now,
+            namespace=namespace,
+            content=text,
+            source=message.get("source") or "message",
+            speaker=speaker,
+            session=message.get("session") or session,
+            source_id=source_id,
+            occurred_at=to_datetime(message.get("at")) or now,
+            recorded_at=now,
         )
 
     def _process(self, namespace: str, episodes: list[Episode]) -> None:
         """Derive units and entities; a failure leaves the episodes stored and marked failed."""
         size = self.config.constructor.batch_size
         for start in range(0, len(episodes), size):
-            chunk = episodes[start:start + size]
+            chunk = episodes[start : start + size]
             try:
                 self.store.write(self.constructor.build(namespace, chunk))
             except StoreClosedError:
@@ -277,8 +313,9 @@ class AsyncMemory:
     async def add(self, text: str, **kwargs: Any) -> Episode:
         return await asyncio.to_thread(self._memory.add, text, **kwargs)
 
-    async def add_messages(self, messages: Iterable[Mapping[str, Any]], **kwargs: Any
-                           ) -> list[Episode]:
+    async def add_messages(
+        self, messages: Iterable[Mapping[str, Any]], **kwargs: Any
+    ) -> list[Episode]:
         return await asyncio.to_thread(self._memory.add_messages, list(messages), **kwargs)
 
     async def add_document(self, text: str, **kwargs: Any) -> list[Episode]:

@@ -17,20 +17,47 @@ _UNITS = {"day": 1, "week": 7, "month": 30, "year": 365}
 _MONTH = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("iso", re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")),
-    ("dmy", re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\.?,?\s+(\d{{4}})\b", re.I)),
+    (
+        "dmy",
+        re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\.?,?\s+(\d{{4}})\b", re.I),
+    ),
     ("mdy", re.compile(rf"\b{_MONTH}\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I)),
     ("my", re.compile(rf"\b{_MONTH}\s+(\d{{4}})\b", re.I)),
     ("md", re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!\s*\d)", re.I)),
     ("dm", re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b", re.I)),
-    ("ago", re.compile(r"\b(a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d+)\s+(day|week|month|year)s?\s+ago\b", re.I)),
+    (
+        "ago",
+        re.compile(
+            r"\b(a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d+)\s+(day|week|month|year)s?\s+ago\b",
+            re.I,
+        ),
+    ),
     ("rel", re.compile(r"\b(yesterday|today|tonight|tomorrow)\b", re.I)),
     ("relunit", re.compile(r"\b(last|this|next|past)\s+(week|month|year|weekend)\b", re.I)),
-    ("weekday", re.compile(r"\b(last|this|next|on)\s+(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)),
+    (
+        "weekday",
+        re.compile(
+            r"\b(last|this|next|on)\s+(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
+            re.I,
+        ),
+    ),
     ("inmonth", re.compile(rf"\b(?:in|last|this|next|since|during)\s+{_MONTH}\b", re.I)),
     ("year", re.compile(r"\b(?:in|since|during|of|by|from)\s+((?:19|20)\d{2})\b", re.I)),
 ]
-_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-            "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+_NUMBERS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
 
 
 @dataclass(frozen=True)
@@ -56,7 +83,9 @@ def _month(name: str) -> int:
 
 def _safe_date(year: int, month: int, day: int, ref: datetime) -> datetime | None:
     try:
-        return ref.replace(year=year, month=month, day=day, hour=0, minute=0, second=0, microsecond=0)
+        return ref.replace(
+            year=year, month=month, day=day, hour=0, minute=0, second=0, microsecond=0
+        )
     except ValueError:
         return None
 
@@ -104,7 +133,11 @@ def _resolve(kind: str, m: re.Match[str], ref: datetime) -> tuple[datetime, str]
         return day0 - timedelta(days=delta), "day"
     if kind == "inmonth":
         month = _month(g[0])
-        year = ref.year - 1 if m.group(0).lower().startswith("last") and month >= ref.month else ref.year
+        year = (
+            ref.year - 1
+            if m.group(0).lower().startswith("last") and month >= ref.month
+            else ref.year
+        )
         return day0.replace(year=year, month=month, day=1), "month"
     if kind == "year":
         return day0.replace(year=int(g[0]), month=1, day=1), "year"

@@ -12,12 +12,12 @@ _SPACE = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|\n+|;\s+")
 _KEY_JUNK = re.compile(r"[^\w\s&+#.-]")
 STOP_WORDS = frozenset(
-    """a an the and or not no of to in on at by for with from as is are was were be been being am
-    i me my we our you your he him his she her it its they them their this that these those what
-    which who whom whose when where why how do does did doing have has had having will would shall
-    should can could may might must there here than then so if but about into over after before
-    up down out off again just also too very any all some each other such only own same both few
-    more most s t don ve ll re d m""".split()
+    """a an the and or not no of to in on at by for with from as is are was were be been being
+    am i me my we our you your he him his she her it its they them their this that these
+    those what which who whom whose when where why how do does did doing have has had having
+    will would shall should can could may might must there here than then so if but about
+    into over after before up down out off again just also too very any all some each other
+    such only own same both few more most s t don ve ll re d m""".split()
 )
 
 
@@ -47,7 +47,9 @@ def check_text(text: object, what: str = "text", max_chars: int | None = None) -
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise InvalidInputError(f"{what} is not valid Unicode: {exc.reason} at {exc.start}") from None
+        raise InvalidInputError(
+            f"{what} is not valid Unicode: {exc.reason} at {exc.start}"
+        ) from None
     return text
 
 

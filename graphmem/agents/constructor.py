@@ -28,12 +28,14 @@ class Constructor:
         """The batch that turns ``episodes`` (all of ``namespace``) into processed memory."""
         known = {ep.id for ep in episodes}
         drafts = [d for d in self.extractor.extract(episodes) if set(d.episode_ids) <= known]
-        resolver = EntityResolver(self.store, self.embedder, namespace, self.config.alias_similarity)
+        resolver = EntityResolver(
+            self.store, self.embedder, namespace, self.config.alias_similarity
+        )
         entities, upserts = resolver.resolve([m for d in drafts for m in d.mentions])
         vectors = self.embedder.embed([ep.content for ep in episodes] + [d.text for d in drafts])
         recorded = datetime.now(UTC)
         units = []
-        for draft, vector in zip(drafts, vectors[len(episodes):], strict=True):
+        for draft, vector in zip(drafts, vectors[len(episodes) :], strict=True):
             unit = self._unit(namespace, draft, entities, recorded)
             if unit is not None:
                 unit.embedding = vector
@@ -54,7 +56,14 @@ class Constructor:
         if len(arms) < 2:
             return None
         return Unit(
-            namespace=namespace, text=draft.text, kind=draft.kind, subject=draft.subject,
-            predicate=draft.predicate, valid_from=draft.valid_from, valid_to=draft.valid_to,
-            recorded_at=recorded, entities=list(arms.values()), episode_ids=draft.episode_ids,
+            namespace=namespace,
+            text=draft.text,
+            kind=draft.kind,
+            subject=draft.subject,
+            predicate=draft.predicate,
+            valid_from=draft.valid_from,
+            valid_to=draft.valid_to,
+            recorded_at=recorded,
+            entities=list(arms.values()),
+            episode_ids=draft.episode_ids,
         )

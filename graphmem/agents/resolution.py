@@ -48,8 +48,12 @@ class EntityResolver:
                 upserts.append(alias)
             else:
                 ent = Entity(
-                    id=entity_id(self.namespace, key), namespace=self.namespace,
-                    name=mention.name, canonical=key, type=mention.type, embedding=vector,
+                    id=entity_id(self.namespace, key),
+                    namespace=self.namespace,
+                    name=mention.name,
+                    canonical=key,
+                    type=mention.type,
+                    embedding=vector,
                 )
                 resolved[key] = ent
                 upserts.append(ent)

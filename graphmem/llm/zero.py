@@ -14,27 +14,33 @@ from ..temporal import MONTHS, WEEKDAYS, TimeMention, find_times
 from ..text import STOP_WORDS, canonical, sentences
 from .base import MentionDraft, UnitDraft
 
-_NAME = re.compile(r"\b[A-Z][\w'’&.-]*(?:\s+(?:of|the|de|da|van|von|del|la|le|&)?\s*[A-Z][\w'’&-]*)*")
+_NAME = re.compile(
+    r"\b[A-Z][\w'’&.-]*(?:\s+(?:of|the|de|da|van|von|del|la|le|&)?\s*[A-Z][\w'’&-]*)*"
+)
 _NUMBER = re.compile(r"(?<![\w.])[$€£]?\d+(?:[.,]\d+)*%?(?![\w])")
 _WORD = re.compile(r"[a-zA-Z][a-zA-Z'’-]{2,}")
 _FIRST_PERSON = re.compile(r"\b(i|i'm|i've|i'd|i'll|me|my|mine|myself)\b", re.I)
 _NOT_NAMES = frozenset(
-    """i i'm i've i'd i'll hey hi hello wow oh ah yes yeah yep no nope ok okay thanks thank sure
-    well so but and or the a an it its this that these those there here what when where why how
-    who which my our your his her their we you he she they me us them lol haha hmm omg please
-    congrats congratulations great good nice awesome cool glad sorry btw also just really""".split()
+    """i i'm i've i'd i'll hey hi hello wow oh ah yes yeah yep no nope ok okay thanks thank
+    sure well so but and or the a an it its this that these those there here what when where
+    why how who which my our your his her their we you he she they me us them lol haha hmm
+    omg please congrats congratulations great good nice awesome cool glad sorry btw also
+    just really""".split()
 )
 _FILLER = frozenset(
     """thanks thank really great good nice awesome cool glad sorry lol haha wow yeah yes okay
     going got get gets getting make made makes lot lots thing things something anything
     everything stuff kind sort way much many well also still even though feel feels felt
-    know knew think thought sounds sound want wanted like liked see saw seen look looks
-    hope hoped love amazing wonderful totally definitely actually went go goes gone come came
-    did done say said tell told take took give gave keep kept""".split()
+    know knew think thought sounds sound want wanted like liked see saw seen look looks hope
+    hoped love amazing wonderful totally definitely actually went go goes gone come came did
+    done say said tell told take took give gave keep kept""".split()
 )
 _KIND_RULES: list[tuple[UnitKind, re.Pattern[str]]] = [
     ("plan", re.compile(r"\b(will|going to|gonna|plan(?:ning)? to|next|tomorrow|intend)\b", re.I)),
-    ("preference", re.compile(r"\b(like|love|prefer|favou?rite|enjoy|hate|dislike|fan of)\b", re.I)),
+    (
+        "preference",
+        re.compile(r"\b(like|love|prefer|favou?rite|enjoy|hate|dislike|fan of)\b", re.I),
+    ),
 ]
 _CALENDAR_WORDS = frozenset(MONTHS) | frozenset(WEEKDAYS)
 
@@ -78,8 +84,10 @@ class ZeroExtractor:
         non_speaker = [m for m in mentions.values() if m.role not in ("speaker", "subject")]
         if len(mentions) < 2 or not non_speaker or len(clause.split()) < 3:
             return None
-        subject = ep.speaker if (ep.speaker and first_person) else next(
-            (m.name for m in mentions.values() if m.type in ("name", "person")), None
+        subject = (
+            ep.speaker
+            if (ep.speaker and first_person)
+            else next((m.name for m in mentions.values() if m.type in ("name", "person")), None)
         )
         return UnitDraft(
             text=f"{ep.speaker}: {clause}" if ep.speaker else clause,
@@ -127,9 +135,12 @@ def find_mentions(
             add(m.group(0), "number")
     named = {canonical(w) for mention in mentions.values() for w in mention.name.split()}
     concepts = [
-        stem for m in _WORD.finditer(clause)
+        stem
+        for m in _WORD.finditer(clause)
         if (stem := _stem(m.group(0))) not in STOP_WORDS | _FILLER
-        and len(stem) > 2 and stem not in named and not _inside(m.start(), time_spans)
+        and len(stem) > 2
+        and stem not in named
+        and not _inside(m.start(), time_spans)
     ]
     for concept in list(dict.fromkeys(concepts))[:max_concepts]:
         add(concept, "concept")

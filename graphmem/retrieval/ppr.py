@@ -37,13 +37,21 @@ class PPRGraph:
         inv = np.divide(1.0, out, out=np.zeros_like(out), where=out > 0)
         walk = (sparse.diags(inv) @ a).T.tocsr()  # column j spreads node j's mass to its neighbours
         return cls(
-            ids=adj.ids, kinds=np.asarray(adj.kinds), index=adj.index(), walk=walk,
-            dangling=out == 0, degree=np.diff(a.indptr), version=adj.version,
+            ids=adj.ids,
+            kinds=np.asarray(adj.kinds),
+            index=adj.index(),
+            walk=walk,
+            dangling=out == 0,
+            degree=np.diff(a.indptr),
+            version=adj.version,
         )
 
 
 def personalized_pagerank(
-    graph: PPRGraph, seeds: np.ndarray, damping: float = 0.5, tol: float = 1e-8,
+    graph: PPRGraph,
+    seeds: np.ndarray,
+    damping: float = 0.5,
+    tol: float = 1e-8,
     max_iterations: int = 100,
 ) -> np.ndarray:
     """Stationary distribution of a walk that follows an edge with probability ``damping`` and

@@ -26,8 +26,9 @@ class Candidates:
     entities: dict[str, float]
 
 
-def fuse(dense: list[tuple[str, float]], lexical: list[tuple[str, float]], lexical_weight: float
-         ) -> dict[str, float]:
+def fuse(
+    dense: list[tuple[str, float]], lexical: list[tuple[str, float]], lexical_weight: float
+) -> dict[str, float]:
     """Combine dense and full-text scores, each scaled to [0, 1] by its best hit."""
     fused: dict[str, float] = {}
     for hits, weight in ((dense, 1.0 - lexical_weight), (lexical, lexical_weight)):
@@ -72,7 +73,9 @@ class Retriever:
         adj = self.store.adjacency(namespace)
         cached = self._graphs.get(namespace)
         if cached is None or cached.version != adj.version or len(cached.ids) != len(adj.ids):
-            cached = self._graphs[namespace] = PPRGraph.from_adjacency(adj, self.config.edge_weights)
+            cached = self._graphs[namespace] = PPRGraph.from_adjacency(
+                adj, self.config.edge_weights
+            )
         return cached
 
     def rank(self, namespace: str, query: str) -> list[tuple[str, float]]:
@@ -120,7 +123,7 @@ class Retriever:
         cited: set[str] = set()
         window = max(4 * k, 40)
         for start in range(0, len(ranked), window):
-            page = ranked[start:start + window]
+            page = ranked[start : start + window]
             ids = [node_id for node_id, _ in page]
             units = {u.id: u for u in self.store.get_units(namespace, ids)}
             episode_ids = [i for i in ids if i not in units]
@@ -155,17 +158,28 @@ def _valid(unit: Unit, as_of: datetime | None) -> bool:
 def _unit_hit(unit: Unit, score: float, episodes: dict[str, Episode]) -> Hit:
     sources = [episodes[e] for e in unit.episode_ids if e in episodes]
     return Hit(
-        id=unit.id, kind="unit", text=unit.text, score=score, episode_ids=unit.episode_ids,
+        id=unit.id,
+        kind="unit",
+        text=unit.text,
+        score=score,
+        episode_ids=unit.episode_ids,
         source_ids=[ep.source_id for ep in sources if ep.source_id is not None],
-        occurred_at=sources[0].occurred_at if sources else None, valid_from=unit.valid_from,
-        valid_to=unit.valid_to, status=unit.status,
+        occurred_at=sources[0].occurred_at if sources else None,
+        valid_from=unit.valid_from,
+        valid_to=unit.valid_to,
+        status=unit.status,
         speaker=sources[0].speaker if sources else None,
     )
 
 
 def _episode_hit(ep: Episode, score: float) -> Hit:
     return Hit(
-        id=ep.id, kind="episode", text=ep.content, score=score, episode_ids=[ep.id],
+        id=ep.id,
+        kind="episode",
+        text=ep.content,
+        score=score,
+        episode_ids=[ep.id],
         source_ids=[ep.source_id] if ep.source_id is not None else [],
-        occurred_at=ep.occurred_at, speaker=ep.speaker,
+        occurred_at=ep.occurred_at,
+        speaker=ep.speaker,
     )

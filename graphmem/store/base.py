@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Protocol, runtime_checkable
+from typing import Literal, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 
-from ..text import query_terms
 from ..models import Edge, Entity, Episode, EpisodeStatus, Stats, Summary, Unit, UnitStatus
 
 Label = Literal["episode", "unit", "entity", "summary"]
+_N = TypeVar("_N", Episode, Unit, Entity, Summary)
 NodeKind = Literal["entity", "unit", "episode", "summary"]
 EDGE_TYPES = ("INVOLVES", "FROM", "SAME_AS", "NEXT", "COVERS", "SUPERSEDES")
+
+
+def ordered_like(ids: list[str], items: list[_N]) -> list[_N]:
+    """``items`` in the order of ``ids`` (first occurrence), missing ones left out."""
+    by_id = {item.id: item for item in items}
+    return [by_id[i] for i in dict.fromkeys(ids) if i in by_id]
+
 
 @dataclass
 class Batch:
@@ -109,6 +116,9 @@ class GraphStore(Protocol):
         """Remove a node's content for good; keep an audit record without content."""
 
     def stats(self, namespace: str | None = None) -> Stats: ...
+
+    def node_ids(self, namespace: str, label: Label) -> list[str]:
+        """Every id of ``label`` in the namespace, oldest first (for export)."""
 
     def namespaces(self) -> list[str]: ...
 

@@ -11,17 +11,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import TypeVar
 
 import numpy as np
 
 from ..errors import StoreClosedError, StoreUnavailableError
 from ..models import Edge, Entity, Episode, EpisodeStatus, Involvement, Stats, Summary, Unit
 from ..timeutil import from_ms, now_ms, to_ms
-from .base import Adjacency, Batch, Label, UnitUpdate, query_terms
+from .base import Adjacency, Batch, Label, UnitUpdate, ordered_like, query_terms
 
 DB_FILE = "graphmem.db"
-_T = TypeVar("_T", Episode, Unit, Entity)
 _TABLES: dict[str, str] = {
     "episode": "episodes",
     "unit": "units",
@@ -121,7 +119,9 @@ class SQLiteStore:
             except sqlite3.Error as exc:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
-                raise StoreUnavailableError(f"cannot create the schema in {self.path}: {exc}") from exc
+                raise StoreUnavailableError(
+                    f"cannot create the schema in {self.path}: {exc}"
+                ) from exc
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Cursor]:
@@ -201,8 +201,18 @@ class SQLiteStore:
                 "source_id, occurred_at, recorded_at, status, error, seq, embedding) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    ep.id, ns, ep.content, ep.source, ep.speaker, ep.session, ep.source_id,
-                    to_ms(ep.occurred_at), to_ms(ep.recorded_at), ep.status, ep.error, ep.seq,
+                    ep.id,
+                    ns,
+                    ep.content,
+                    ep.source,
+                    ep.speaker,
+                    ep.session,
+                    ep.source_id,
+                    to_ms(ep.occurred_at),
+                    to_ms(ep.recorded_at),
+                    ep.status,
+                    ep.error,
+                    ep.seq,
                     _blob(ep.embedding),
                 ),
             )
@@ -236,8 +246,15 @@ class SQLiteStore:
                     "INSERT INTO entities (id, namespace, name, canonical, aliases, search_text, "
                     "type, summary, embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
-                        ent.id, ent.namespace, ent.name, ent.canonical, json.dumps(aliases),
-                        search_text, ent.type, ent.summary, _blob(ent.embedding),
+                        ent.id,
+                        ent.namespace,
+                        ent.name,
+                        ent.canonical,
+                        json.dumps(aliases),
+                        search_text,
+                        ent.type,
+                        ent.summary,
+                        _blob(ent.embedding),
                     ),
                 )
             else:
@@ -259,27 +276,49 @@ class SQLiteStore:
                 "valid_from, valid_to, recorded_at, expired_at, status, version, embedding) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    u.id, u.namespace, u.text, u.kind, u.subject, u.predicate, u.confidence,
-                    to_ms(u.valid_from), to_ms(u.valid_to), to_ms(u.recorded_at),
-                    to_ms(u.expired_at), u.status, u.version, _blob(u.embedding),
+                    u.id,
+                    u.namespace,
+                    u.text,
+                    u.kind,
+                    u.subject,
+                    u.predicate,
+                    u.confidence,
+                    to_ms(u.valid_from),
+                    to_ms(u.valid_to),
+                    to_ms(u.recorded_at),
+                    to_ms(u.expired_at),
+                    u.status,
+                    u.version,
+                    _blob(u.embedding),
                 ),
             )
-            rows = [(u.namespace, "INVOLVES", u.id, inv.entity_id, json.dumps({"role": inv.role}))
-                    for inv in u.entities]
+            rows = [
+                (u.namespace, "INVOLVES", u.id, inv.entity_id, json.dumps({"role": inv.role}))
+                for inv in u.entities
+            ]
             rows += [(u.namespace, "FROM", u.id, ep_id, "{}") for ep_id in u.episode_ids]
             cur.executemany(
                 "INSERT OR IGNORE INTO edges (namespace, type, src, dst, props) VALUES (?, ?, ?, ?, ?)",
                 rows,
             )
 
-    def _insert_summaries(self, cur: sqlite3.Cursor, summaries: list[Summary], touched: set) -> None:
+    def _insert_summaries(
+        self, cur: sqlite3.Cursor, summaries: list[Summary], touched: set
+    ) -> None:
         for s in summaries:
             touched.add(s.namespace)
             cur.execute(
                 "INSERT INTO summaries (id, namespace, text, level, span_from, span_to, embedding) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (s.id, s.namespace, s.text, s.level, to_ms(s.span_from), to_ms(s.span_to),
-                 _blob(s.embedding)),
+                (
+                    s.id,
+                    s.namespace,
+                    s.text,
+                    s.level,
+                    to_ms(s.span_from),
+                    to_ms(s.span_to),
+                    _blob(s.embedding),
+                ),
             )
             cur.executemany(
                 "INSERT OR IGNORE INTO edges (namespace, type, src, dst) VALUES (?, 'COVERS', ?, ?)",
@@ -288,10 +327,12 @@ class SQLiteStore:
 
     def _insert_edges(self, cur: sqlite3.Cursor, edges: list[Edge], touched: set) -> None:
         for e in edges:
-            row = cur.execute("SELECT namespace FROM entities WHERE id = ? UNION ALL "
-                              "SELECT namespace FROM units WHERE id = ? UNION ALL "
-                              "SELECT namespace FROM episodes WHERE id = ?",
-                              (e.src, e.src, e.src)).fetchone()
+            row = cur.execute(
+                "SELECT namespace FROM entities WHERE id = ? UNION ALL "
+                "SELECT namespace FROM units WHERE id = ? UNION ALL "
+                "SELECT namespace FROM episodes WHERE id = ?",
+                (e.src, e.src, e.src),
+            ).fetchone()
             if row is None:
                 raise KeyError(f"edge source {e.src} does not exist")
             touched.add(row[0])
@@ -330,13 +371,19 @@ class SQLiteStore:
             doomed: list[tuple[str, str]] = [(label, node_id)]
             if label == "episode":  # units built from this episode carry its content
                 doomed += [
-                    ("unit", r[0]) for r in cur.execute(
-                        "SELECT src FROM edges WHERE dst = ? AND type = 'FROM'", (node_id,))
+                    ("unit", r[0])
+                    for r in cur.execute(
+                        "SELECT src FROM edges WHERE dst = ? AND type = 'FROM'", (node_id,)
+                    )
                 ]
             entities: set[str] = set()
             for kind, nid in doomed:
-                entities.update(r[0] for r in cur.execute(
-                    "SELECT dst FROM edges WHERE src = ? AND type = 'INVOLVES'", (nid,)))
+                entities.update(
+                    r[0]
+                    for r in cur.execute(
+                        "SELECT dst FROM edges WHERE src = ? AND type = 'INVOLVES'", (nid,)
+                    )
+                )
                 self._delete_node(cur, namespace, kind, nid)
             for ent in entities:  # an entity no unit involves any more is content too
                 if not cur.execute(
@@ -354,8 +401,9 @@ class SQLiteStore:
         return None
 
     def _delete_node(self, cur: sqlite3.Cursor, namespace: str, label: str, node_id: str) -> None:
-        cur.execute(f"DELETE FROM {_TABLES[label]} WHERE namespace = ? AND id = ?",
-                    (namespace, node_id))
+        cur.execute(
+            f"DELETE FROM {_TABLES[label]} WHERE namespace = ? AND id = ?", (namespace, node_id)
+        )
         cur.execute("DELETE FROM edges WHERE src = ? OR dst = ?", (node_id, node_id))
         if label == "entity":
             cur.execute("DELETE FROM entity_keys WHERE entity_id = ?", (node_id,))
@@ -373,7 +421,7 @@ class SQLiteStore:
             f"recorded_at, status, error, seq FROM episodes WHERE namespace = ? AND id IN ({_in(ids)})",
             [namespace, *ids],
         )
-        return _ordered(ids, [_episode(r) for r in rows])
+        return ordered_like(ids, [_episode(r) for r in rows])
 
     def episodes_by_status(
         self, namespace: str, statuses: list[EpisodeStatus], limit: int = 1000
@@ -404,10 +452,13 @@ class SQLiteStore:
         ):
             if typ == "INVOLVES":
                 arms.setdefault(src, []).append(
-                    {"entity_id": dst, "role": json.loads(props).get("role", "mention")})
+                    {"entity_id": dst, "role": json.loads(props).get("role", "mention")}
+                )
             else:
                 sources.setdefault(src, []).append(dst)
-        return _ordered(ids, [_unit(r, arms.get(r[0], []), sources.get(r[0], [])) for r in rows])
+        return ordered_like(
+            ids, [_unit(r, arms.get(r[0], []), sources.get(r[0], [])) for r in rows]
+        )
 
     def get_entities(self, namespace: str, ids: list[str]) -> list[Entity]:
         if not ids:
@@ -417,7 +468,7 @@ class SQLiteStore:
             f"WHERE namespace = ? AND id IN ({_in(ids)})",
             [namespace, *ids],
         )
-        return _ordered(ids, [_entity(r) for r in rows])
+        return ordered_like(ids, [_entity(r) for r in rows])
 
     def find_entities(self, namespace: str, keys: list[str]) -> list[Entity]:
         if not keys:
@@ -443,10 +494,21 @@ class SQLiteStore:
             f"WHERE namespace = ? AND id IN ({_in(ids)})",
             [namespace, *ids],
         )
-        return [Summary(id=r[0], namespace=r[1], text=r[2], level=r[3],
-                        span_from=from_ms(r[4]), span_to=from_ms(r[5])) for r in rows]
+        return [
+            Summary(
+                id=r[0],
+                namespace=r[1],
+                text=r[2],
+                level=r[3],
+                span_from=from_ms(r[4]),
+                span_to=from_ms(r[5]),
+            )
+            for r in rows
+        ]
 
-    def text_search(self, namespace: str, label: Label, text: str, k: int) -> list[tuple[str, float]]:
+    def text_search(
+        self, namespace: str, label: Label, text: str, k: int
+    ) -> list[tuple[str, float]]:
         terms = query_terms(text)
         if not terms or k <= 0:
             return []
@@ -475,7 +537,9 @@ class SQLiteStore:
         return [(vecs.ids[i], float(scores[i])) for i in top]
 
     def _namespace_version(self, namespace: str) -> tuple[int, int]:
-        row = self._query("SELECT version, erasures FROM namespaces WHERE namespace = ?", (namespace,))
+        row = self._query(
+            "SELECT version, erasures FROM namespaces WHERE namespace = ?", (namespace,)
+        )
         return (row[0][0], row[0][1]) if row else (0, 0)
 
     def _load_vectors(self, namespace: str, label: Label) -> _Vectors:
@@ -524,10 +588,12 @@ class SQLiteStore:
                     graph.last_rid = rows[-1][0]
                 graph.version = version
                 graph.cached = Adjacency(
-                    ids=list(graph.ids), kinds=list(graph.kinds),
+                    ids=list(graph.ids),
+                    kinds=list(graph.kinds),
                     src=np.asarray(graph.src, dtype=np.int64),
                     dst=np.asarray(graph.dst, dtype=np.int64),
-                    types=list(graph.types), version=version,
+                    types=list(graph.types),
+                    version=version,
                 )
             return graph.cached
 
@@ -540,40 +606,73 @@ class SQLiteStore:
             return self._query(sql, params)[0][0]
 
         return Stats(
-            episodes=count("episodes"), pending=count("episodes", "status = 'pending'"),
-            failed=count("episodes", "status = 'failed'"), entities=count("entities"),
-            units=count("units"), active_units=count("units", "status = 'active'"),
-            summaries=count("summaries"), edges=count("edges"),
+            episodes=count("episodes"),
+            pending=count("episodes", "status = 'pending'"),
+            failed=count("episodes", "status = 'failed'"),
+            entities=count("entities"),
+            units=count("units"),
+            active_units=count("units", "status = 'active'"),
+            summaries=count("summaries"),
+            edges=count("edges"),
         )
+
+    def node_ids(self, namespace: str, label: Label) -> list[str]:
+        return [
+            r[0]
+            for r in self._query(
+                f"SELECT id FROM {_TABLES[label]} WHERE namespace = ? ORDER BY rid", (namespace,)
+            )
+        ]
 
     def namespaces(self) -> list[str]:
         return [r[0] for r in self._query("SELECT namespace FROM namespaces ORDER BY namespace")]
 
 
-def _ordered(ids: list[str], items: list[_T]) -> list[_T]:
-    by_id = {item.id: item for item in items}
-    return [by_id[i] for i in dict.fromkeys(ids) if i in by_id]
-
-
 def _episode(r: tuple) -> Episode:
     return Episode(
-        id=r[0], namespace=r[1], content=r[2], source=r[3], speaker=r[4], session=r[5],
-        source_id=r[6], occurred_at=from_ms(r[7]), recorded_at=from_ms(r[8]), status=r[9],
-        error=r[10], seq=r[11],
+        id=r[0],
+        namespace=r[1],
+        content=r[2],
+        source=r[3],
+        speaker=r[4],
+        session=r[5],
+        source_id=r[6],
+        occurred_at=from_ms(r[7]),
+        recorded_at=from_ms(r[8]),
+        status=r[9],
+        error=r[10],
+        seq=r[11],
     )
 
 
 def _unit(r: tuple, arms: list[dict], sources: list[str]) -> Unit:
     return Unit.model_construct(
-        id=r[0], namespace=r[1], text=r[2], kind=r[3], subject=r[4], predicate=r[5],
-        confidence=r[6], valid_from=from_ms(r[7]), valid_to=from_ms(r[8]),
-        recorded_at=from_ms(r[9]), expired_at=from_ms(r[10]), status=r[11], version=r[12],
-        entities=[Involvement(**a) for a in arms], episode_ids=sources, embedding=None,
+        id=r[0],
+        namespace=r[1],
+        text=r[2],
+        kind=r[3],
+        subject=r[4],
+        predicate=r[5],
+        confidence=r[6],
+        valid_from=from_ms(r[7]),
+        valid_to=from_ms(r[8]),
+        recorded_at=from_ms(r[9]),
+        expired_at=from_ms(r[10]),
+        status=r[11],
+        version=r[12],
+        entities=[Involvement(**a) for a in arms],
+        episode_ids=sources,
+        embedding=None,
     )
 
 
 def _entity(r: tuple) -> Entity:
     return Entity(
-        id=r[0], namespace=r[1], name=r[2], canonical=r[3], aliases=json.loads(r[4]),
-        type=r[5], summary=r[6],
+        id=r[0],
+        namespace=r[1],
+        name=r[2],
+        canonical=r[3],
+        aliases=json.loads(r[4]),
+        type=r[5],
+        summary=r[6],
     )

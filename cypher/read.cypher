@@ -1,0 +1,143 @@
+// graphmem Neo4j reads. Every read is scoped to $namespace and starts from an index.
+
+// name: namespace_version
+MATCH (ns:Namespace {name: $namespace})
+RETURN ns.version AS version, ns.erasures AS erasures
+
+// name: namespaces
+MATCH (ns:Namespace)
+RETURN ns.name AS name
+ORDER BY name
+
+// name: get_episodes
+MATCH (e:Episode)
+WHERE e.id IN $ids AND e.namespace = $namespace
+RETURN e {.id, .namespace, .content, .source, .speaker, .session, .source_id, .occurred_at,
+  .recorded_at, .status, .error, .seq} AS node
+
+// name: episodes_by_status
+MATCH (e:Episode)
+WHERE e.namespace = $namespace AND e.status IN $statuses
+RETURN e {.id, .namespace, .content, .source, .speaker, .session, .source_id, .occurred_at,
+  .recorded_at, .status, .error, .seq} AS node
+ORDER BY e.seq
+LIMIT $limit
+
+// name: get_units
+MATCH (u:Unit)
+WHERE u.id IN $ids AND u.namespace = $namespace
+RETURN u {.id, .namespace, .text, .kind, .subject, .predicate, .confidence, .valid_from,
+  .valid_to, .recorded_at, .expired_at, .status, .version,
+  arms: COLLECT { MATCH (u)-[r:INVOLVES]->(e:Entity) RETURN {entity_id: e.id, role: r.role} },
+  episode_ids: COLLECT { MATCH (u)-[:FROM]->(ep:Episode) RETURN ep.id }} AS node
+
+// name: get_entities
+MATCH (n:Entity)
+WHERE n.id IN $ids AND n.namespace = $namespace
+RETURN n {.id, .namespace, .name, .canonical, .aliases, .type, .summary} AS node
+
+// name: get_summaries
+MATCH (s:Summary)
+WHERE s.id IN $ids AND s.namespace = $namespace
+RETURN s {.id, .namespace, .text, .level, .span_from, .span_to} AS node
+
+// name: find_entities
+CALL () {
+  MATCH (n:Entity)
+  WHERE n.namespace = $namespace AND n.canonical IN $keys
+  RETURN n
+  UNION
+  MATCH (a:Alias)-[:ALIAS_OF]->(n:Entity)
+  WHERE a.namespace = $namespace AND a.key IN $keys
+  RETURN n
+}
+RETURN n {.id, .namespace, .name, .canonical, .aliases, .type, .summary} AS node
+
+// name: units_of_entity
+MATCH (:Entity {id: $entity_id, namespace: $namespace})<-[:INVOLVES]-(u:Unit)
+RETURN u.id AS id
+
+// name: vector_search
+CALL db.index.vector.queryNodes($index, $fetch, $vector)
+YIELD node, score
+WHERE node.namespace = $namespace
+RETURN node.id AS id, score
+ORDER BY score DESC
+LIMIT $k
+
+// name: text_search
+CALL db.index.fulltext.queryNodes($index, $query, {limit: $fetch})
+YIELD node, score
+WHERE node.namespace = $namespace
+RETURN node.id AS id, score
+ORDER BY score DESC
+LIMIT $k
+
+// name: adjacency
+CALL () {
+  MATCH (a:Unit {namespace: $namespace})-[:INVOLVES]->(b:Entity)
+  RETURN a.id AS src, b.id AS dst, 'INVOLVES' AS type
+  UNION ALL
+  MATCH (a:Unit {namespace: $namespace})-[:FROM]->(b:Episode)
+  RETURN a.id AS src, b.id AS dst, 'FROM' AS type
+  UNION ALL
+  MATCH (a:Unit {namespace: $namespace})-[:SUPERSEDES]->(b:Unit)
+  RETURN a.id AS src, b.id AS dst, 'SUPERSEDES' AS type
+  UNION ALL
+  MATCH (a:Episode {namespace: $namespace})-[:NEXT]->(b:Episode)
+  RETURN a.id AS src, b.id AS dst, 'NEXT' AS type
+  UNION ALL
+  MATCH (a:Entity {namespace: $namespace})-[:SAME_AS]->(b:Entity)
+  RETURN a.id AS src, b.id AS dst, 'SAME_AS' AS type
+  UNION ALL
+  MATCH (a:Summary {namespace: $namespace})-[:COVERS]->(b)
+  RETURN a.id AS src, b.id AS dst, 'COVERS' AS type
+}
+RETURN src, dst, type
+
+// name: node_ids_episode
+MATCH (n:Episode {namespace: $namespace})
+RETURN n.id AS id
+ORDER BY n.seq
+
+// name: node_ids_unit
+MATCH (n:Unit {namespace: $namespace})
+RETURN n.id AS id
+ORDER BY n.recorded_at
+
+// name: node_ids_entity
+MATCH (n:Entity {namespace: $namespace})
+RETURN n.id AS id
+ORDER BY n.canonical
+
+// name: node_ids_summary
+MATCH (n:Summary {namespace: $namespace})
+RETURN n.id AS id
+ORDER BY n.span_from
+
+// name: stats_episodes
+MATCH (n:Episode)
+WHERE $namespace IS NULL OR n.namespace = $namespace
+RETURN count(n) AS episodes,
+  count(CASE WHEN n.status = 'pending' THEN 1 END) AS pending,
+  count(CASE WHEN n.status = 'failed' THEN 1 END) AS failed
+
+// name: stats_units
+MATCH (n:Unit)
+WHERE $namespace IS NULL OR n.namespace = $namespace
+RETURN count(n) AS units, count(CASE WHEN n.status = 'active' THEN 1 END) AS active_units
+
+// name: stats_entities
+MATCH (n:Entity)
+WHERE $namespace IS NULL OR n.namespace = $namespace
+RETURN count(n) AS entities
+
+// name: stats_summaries
+MATCH (n:Summary)
+WHERE $namespace IS NULL OR n.namespace = $namespace
+RETURN count(n) AS summaries
+
+// name: stats_edges
+MATCH (a)-[r:NEXT|SAME_AS|INVOLVES|FROM|COVERS|SUPERSEDES]->()
+WHERE $namespace IS NULL OR a.namespace = $namespace
+RETURN count(r) AS edges

@@ -1,0 +1,72 @@
+// graphmem Neo4j schema. Every statement is idempotent (IF NOT EXISTS) and run on first connect.
+// One statement per named block; `// name:` starts a block.
+
+// name: constraint_episode_id
+CREATE CONSTRAINT episode_id IF NOT EXISTS FOR (n:Episode) REQUIRE n.id IS UNIQUE
+
+// name: constraint_entity_id
+CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:Entity) REQUIRE n.id IS UNIQUE
+
+// name: constraint_unit_id
+CREATE CONSTRAINT unit_id IF NOT EXISTS FOR (n:Unit) REQUIRE n.id IS UNIQUE
+
+// name: constraint_summary_id
+CREATE CONSTRAINT summary_id IF NOT EXISTS FOR (n:Summary) REQUIRE n.id IS UNIQUE
+
+// name: constraint_namespace_name
+CREATE CONSTRAINT namespace_name IF NOT EXISTS FOR (n:Namespace) REQUIRE n.name IS UNIQUE
+
+// name: index_episode_namespace
+CREATE INDEX episode_namespace IF NOT EXISTS FOR (n:Episode) ON (n.namespace, n.status)
+
+// name: index_episode_session
+CREATE INDEX episode_session IF NOT EXISTS FOR (n:Episode) ON (n.namespace, n.session, n.seq)
+
+// name: index_episode_time
+CREATE INDEX episode_time IF NOT EXISTS FOR (n:Episode) ON (n.occurred_at)
+
+// name: index_entity_canonical
+CREATE INDEX entity_canonical IF NOT EXISTS FOR (n:Entity) ON (n.namespace, n.canonical)
+
+// name: index_alias_key
+CREATE INDEX alias_key IF NOT EXISTS FOR (n:Alias) ON (n.namespace, n.key)
+
+// name: index_unit_namespace
+CREATE INDEX unit_namespace IF NOT EXISTS FOR (n:Unit) ON (n.namespace, n.status)
+
+// name: index_unit_validity
+CREATE INDEX unit_validity IF NOT EXISTS FOR (n:Unit) ON (n.valid_from, n.valid_to)
+
+// name: index_summary_namespace
+CREATE INDEX summary_namespace IF NOT EXISTS FOR (n:Summary) ON (n.namespace)
+
+// name: vector_episode
+CREATE VECTOR INDEX episode_embedding IF NOT EXISTS FOR (n:Episode) ON (n.embedding)
+OPTIONS {indexConfig: {`vector.dimensions`: $dimensions, `vector.similarity_function`: 'cosine'}}
+
+// name: vector_unit
+CREATE VECTOR INDEX unit_embedding IF NOT EXISTS FOR (n:Unit) ON (n.embedding)
+OPTIONS {indexConfig: {`vector.dimensions`: $dimensions, `vector.similarity_function`: 'cosine'}}
+
+// name: vector_entity
+CREATE VECTOR INDEX entity_embedding IF NOT EXISTS FOR (n:Entity) ON (n.embedding)
+OPTIONS {indexConfig: {`vector.dimensions`: $dimensions, `vector.similarity_function`: 'cosine'}}
+
+// name: vector_summary
+CREATE VECTOR INDEX summary_embedding IF NOT EXISTS FOR (n:Summary) ON (n.embedding)
+OPTIONS {indexConfig: {`vector.dimensions`: $dimensions, `vector.similarity_function`: 'cosine'}}
+
+// name: fulltext_episode
+CREATE FULLTEXT INDEX episode_text IF NOT EXISTS FOR (n:Episode) ON EACH [n.content]
+
+// name: fulltext_unit
+CREATE FULLTEXT INDEX unit_text IF NOT EXISTS FOR (n:Unit) ON EACH [n.text]
+
+// name: fulltext_entity
+CREATE FULLTEXT INDEX entity_text IF NOT EXISTS FOR (n:Entity) ON EACH [n.search_text]
+
+// name: fulltext_summary
+CREATE FULLTEXT INDEX summary_text IF NOT EXISTS FOR (n:Summary) ON EACH [n.text]
+
+// name: await_indexes
+CALL db.awaitIndexes($timeout_s)

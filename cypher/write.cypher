@@ -1,0 +1,168 @@
+// graphmem Neo4j writes. All values arrive as parameters; batches use UNWIND $rows.
+
+// name: reserve_seq
+MERGE (ns:Namespace {name: $namespace})
+ON CREATE SET ns.seq = 0, ns.version = 0, ns.erasures = 0
+SET ns.seq = ns.seq + $count
+RETURN ns.seq - $count AS start
+
+// name: bump_namespace
+MERGE (ns:Namespace {name: $namespace})
+ON CREATE SET ns.seq = 0, ns.version = 0, ns.erasures = 0
+SET ns.version = ns.version + 1, ns.erasures = ns.erasures + $erasures
+
+// name: last_in_session
+MATCH (p:Episode {namespace: $namespace, session: $session})
+RETURN p.id AS id
+ORDER BY p.seq DESC
+LIMIT 1
+
+// name: insert_episodes
+UNWIND $rows AS row
+CREATE (e:Episode)
+SET e = row
+
+// name: insert_next
+UNWIND $rows AS row
+MATCH (a:Episode {id: row.src})
+MATCH (b:Episode {id: row.dst})
+MERGE (a)-[:NEXT]->(b)
+
+// name: upsert_entities
+UNWIND $rows AS row
+MERGE (n:Entity {id: row.id})
+ON CREATE SET n.namespace = row.namespace, n.name = row.name, n.canonical = row.canonical,
+  n.type = row.type, n.embedding = row.embedding, n.aliases = []
+SET n.summary = coalesce(row.summary, n.summary),
+  n.aliases = reduce(acc = [], a IN n.aliases + row.aliases |
+    CASE WHEN a IN acc OR a = n.name THEN acc ELSE acc + a END)
+SET n.search_text = reduce(s = n.name, a IN n.aliases | s + ' ' + a)
+WITH n, row
+UNWIND [k IN row.keys WHERE k <> n.canonical] AS key
+MERGE (a:Alias {namespace: n.namespace, key: key})
+MERGE (a)-[:ALIAS_OF]->(n)
+
+// name: insert_units
+UNWIND $rows AS row
+CREATE (u:Unit)
+SET u = row.props
+WITH u, row
+CALL (u, row) {
+  UNWIND row.arms AS arm
+  MATCH (e:Entity {id: arm.entity_id})
+  CREATE (u)-[:INVOLVES {role: arm.role}]->(e)
+}
+CALL (u, row) {
+  UNWIND row.episode_ids AS episode_id
+  MATCH (ep:Episode {id: episode_id})
+  CREATE (u)-[:FROM]->(ep)
+}
+
+// name: insert_summaries
+UNWIND $rows AS row
+CREATE (s:Summary)
+SET s = row.props
+WITH s, row
+UNWIND row.covers AS covered
+OPTIONAL MATCH (u:Unit {id: covered, namespace: s.namespace})
+OPTIONAL MATCH (e:Episode {id: covered, namespace: s.namespace})
+WITH s, coalesce(u, e) AS n
+WHERE n IS NOT NULL
+MERGE (s)-[:COVERS]->(n)
+
+// name: edge_same_as
+UNWIND $rows AS row
+MATCH (a:Entity {id: row.src})
+MATCH (b:Entity {id: row.dst})
+MERGE (a)-[r:SAME_AS]->(b)
+SET r += row.props
+
+// name: edge_supersedes
+UNWIND $rows AS row
+MATCH (a:Unit {id: row.src})
+MATCH (b:Unit {id: row.dst})
+MERGE (a)-[r:SUPERSEDES]->(b)
+SET r += row.props
+
+// name: edge_next
+UNWIND $rows AS row
+MATCH (a:Episode {id: row.src})
+MATCH (b:Episode {id: row.dst})
+MERGE (a)-[r:NEXT]->(b)
+SET r += row.props
+
+// name: mark_processed
+UNWIND $rows AS row
+MATCH (e:Episode {id: row.id})
+SET e.status = 'processed', e.error = null, e.embedding = coalesce(row.embedding, e.embedding)
+RETURN DISTINCT e.namespace AS namespace
+
+// name: set_episode_status
+UNWIND $ids AS id
+MATCH (e:Episode {id: id, namespace: $namespace})
+SET e.status = $status, e.error = $error
+
+// name: update_units
+UNWIND $rows AS row
+MATCH (u:Unit {id: row.id, namespace: $namespace})
+SET u.status = coalesce(row.status, u.status),
+  u.valid_to = coalesce(row.valid_to, u.valid_to),
+  u.expired_at = coalesce(row.expired_at, u.expired_at)
+
+// name: erase_label
+CALL () {
+  MATCH (n:Episode {id: $id, namespace: $namespace}) RETURN 'episode' AS label
+  UNION
+  MATCH (n:Unit {id: $id, namespace: $namespace}) RETURN 'unit' AS label
+  UNION
+  MATCH (n:Entity {id: $id, namespace: $namespace}) RETURN 'entity' AS label
+  UNION
+  MATCH (n:Summary {id: $id, namespace: $namespace}) RETURN 'summary' AS label
+}
+RETURN label
+
+// name: erase_episode
+MATCH (ep:Episode {id: $id, namespace: $namespace})
+OPTIONAL MATCH (u:Unit)-[:FROM]->(ep)
+WITH ep, collect(u) AS units
+CALL (units) {
+  UNWIND units AS u
+  OPTIONAL MATCH (u)-[:INVOLVES]->(e:Entity)
+  RETURN collect(DISTINCT e) AS entities
+}
+WITH ep, units, entities, [u IN units | u.id] AS unit_ids
+FOREACH (u IN units | DETACH DELETE u)
+DETACH DELETE ep
+RETURN unit_ids, [e IN entities | e.id] AS entity_ids
+
+// name: erase_unit
+MATCH (u:Unit {id: $id, namespace: $namespace})
+OPTIONAL MATCH (u)-[:INVOLVES]->(e:Entity)
+WITH u, collect(e.id) AS entity_ids
+DETACH DELETE u
+RETURN [] AS unit_ids, entity_ids
+
+// name: erase_entity
+MATCH (e:Entity {id: $id, namespace: $namespace})
+OPTIONAL MATCH (a:Alias)-[:ALIAS_OF]->(e)
+DETACH DELETE a, e
+RETURN [] AS unit_ids, [] AS entity_ids
+
+// name: erase_summary
+MATCH (s:Summary {id: $id, namespace: $namespace})
+DETACH DELETE s
+RETURN [] AS unit_ids, [] AS entity_ids
+
+// name: erase_orphan_entities
+UNWIND $ids AS id
+MATCH (e:Entity {id: id, namespace: $namespace})
+WHERE NOT EXISTS { (:Unit)-[:INVOLVES]->(e) }
+OPTIONAL MATCH (a:Alias)-[:ALIAS_OF]->(e)
+WITH e, e.id AS erased, collect(a) AS aliases
+FOREACH (a IN aliases | DETACH DELETE a)
+DETACH DELETE e
+RETURN erased
+
+// name: record_erasures
+UNWIND $rows AS row
+CREATE (:Erasure {id: row.id, namespace: $namespace, label: row.label, erased_at: $at})

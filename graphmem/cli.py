@@ -1,0 +1,173 @@
+"""The ``graphmem`` command line: ingest, search, history, stats, rebuild, export."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .errors import GraphmemError
+from .memory import Memory
+
+
+class CLIError(GraphmemError):
+    """A usage or input problem, reported as one line."""
+
+
+def _read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CLIError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CLIError(f"{path} is not valid UTF-8 (byte {exc.start}: {exc.reason})") from None
+
+
+def read_messages(path: Path, namespace: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(namespace, message) pairs from a JSONL file of messages, or from plain text (one
+    message per non-empty paragraph)."""
+    text = _read_text(path)
+    if path.suffix.lower() in (".jsonl", ".ndjson"):
+        for number, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise CLIError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
+            if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+                raise CLIError(f'{path}:{number}: expected an object with a "text" string')
+            yield record.pop("namespace", None) or namespace, record
+    else:
+        for paragraph in text.split("\n\n"):
+            if paragraph.strip():
+                yield namespace, {"text": paragraph.strip(), "source": "document"}
+
+
+def _progress(total: int, desc: str, quiet: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="msg", disable=quiet or total < 50, file=sys.stderr)
+
+
+def cmd_ingest(mem: Memory, args: argparse.Namespace) -> None:
+    records = list(read_messages(Path(args.file), args.namespace))
+    if not records:
+        raise CLIError(f"{args.file} holds no messages")
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for ns, msg in records:
+        groups.setdefault(ns, []).append(msg)
+    failed = 0
+    with _progress(len(records), "ingest", args.quiet) as bar:
+        for ns, messages in groups.items():
+            for start in range(0, len(messages), args.batch):
+                episodes = mem.add_messages(messages[start : start + args.batch], namespace=ns)
+                failed += sum(ep.status == "failed" for ep in episodes)
+                bar.update(len(episodes))
+    print(json.dumps({"ingested": len(records), "failed": failed, "namespaces": sorted(groups)}))
+
+
+def cmd_search(mem: Memory, args: argparse.Namespace) -> None:
+    hits = mem.search(args.query, namespace=args.namespace, k=args.k, as_of=args.as_of)
+    if args.json:
+        print(json.dumps([h.model_dump(mode="json") for h in hits], ensure_ascii=False, indent=1))
+        return
+    if not hits:
+        print("no memories found")
+    for rank, h in enumerate(hits, 1):
+        when = h.occurred_at.date().isoformat() if h.occurred_at else "-"
+        print(f"{rank:>2}. [{h.kind} {h.score:.4f} {when}] {h.text}")
+
+
+def cmd_history(mem: Memory, args: argparse.Namespace) -> None:
+    for unit in mem.history(args.entity, namespace=args.namespace):
+        start = unit.valid_from.date().isoformat() if unit.valid_from else "?"
+        end = unit.valid_to.date().isoformat() if unit.valid_to else "now"
+        print(f"{start} .. {end}  [{unit.status}] {unit.text}")
+
+
+def cmd_stats(mem: Memory, args: argparse.Namespace) -> None:
+    print(mem.stats(args.namespace if args.namespace_given else None).model_dump_json(indent=1))
+
+
+def cmd_rebuild(mem: Memory, args: argparse.Namespace) -> None:
+    print(json.dumps({"reprocessed": mem.rebuild(args.namespace)}))
+
+
+def cmd_export(mem: Memory, args: argparse.Namespace) -> None:
+    from .export import export_graph
+
+    out = Path(args.out)
+    export_graph(mem.store, args.namespace, out, args.format)
+    print(json.dumps({"written": str(out), "format": args.format}))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="graphmem", description=__doc__)
+    parser.add_argument("--path", help="data folder of the embedded store (default ./.graphmem)")
+    parser.add_argument("--uri", help="a Neo4j URI instead of the embedded store")
+    parser.add_argument("--user", default="neo4j", help="Neo4j user (password: NEO4J_PASSWORD)")
+    parser.add_argument("--namespace", "-n", help="tenant namespace (default 'default')")
+    parser.add_argument("--embedder", choices=["minilm", "hash"], default="minilm")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("ingest", help="store messages from a JSONL or text file")
+    p.add_argument("file")
+    p.add_argument("--batch", type=int, default=256)
+    p.set_defaults(run=cmd_ingest)
+    p = sub.add_parser("search", help="search memory")
+    p.add_argument("query")
+    p.add_argument("-k", type=int, default=10)
+    p.add_argument("--as-of", help="ISO-8601 time: what was true then")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_search)
+    p = sub.add_parser("history", help="every version of what memory knows about an entity")
+    p.add_argument("entity")
+    p.set_defaults(run=cmd_history)
+    p = sub.add_parser("stats", help="counts of a namespace (or of everything)")
+    p.set_defaults(run=cmd_stats)
+    p = sub.add_parser("rebuild", help="reprocess pending and failed episodes")
+    p.set_defaults(run=cmd_rebuild)
+    p = sub.add_parser("export", help="write a namespace's graph as GraphML or JSON")
+    p.add_argument("out")
+    p.add_argument("--format", choices=["graphml", "json"], default="graphml")
+    p.set_defaults(run=cmd_export)
+    return parser
+
+
+def _open(args: argparse.Namespace) -> Memory:
+    import os
+
+    from .embed import HashEmbedder
+
+    embedder = HashEmbedder() if args.embedder == "hash" else None
+    if args.uri:
+        password = os.environ.get("NEO4J_PASSWORD")
+        auth = (args.user, password) if password else None
+        return Memory.from_uri(args.uri, auth=auth, embedder=embedder)
+    return Memory(path=args.path, embedder=embedder)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    args.namespace_given = args.namespace is not None
+    args.namespace = args.namespace or "default"
+    try:
+        with _open(args) as mem:
+            args.run(mem, args)
+    except GraphmemError as exc:
+        print(f"graphmem: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("graphmem: interrupted (everything already stored is kept)", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

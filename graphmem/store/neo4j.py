@@ -1,0 +1,446 @@
+"""The production store: Neo4j 5 through the official driver. Its Cypher lives in cypher/*.cypher."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numpy as np
+
+from ..errors import StoreClosedError, StoreUnavailableError
+from ..models import Edge, Entity, Episode, EpisodeStatus, Involvement, Stats, Summary, Unit
+from ..resources import cypher
+from ..text import query_terms
+from ..timeutil import from_ms, now_ms, to_ms
+from .base import Adjacency, Batch, Label, UnitUpdate, ordered_like
+
+VECTOR_INDEX = {
+    "episode": "episode_embedding",
+    "unit": "unit_embedding",
+    "entity": "entity_embedding",
+    "summary": "summary_embedding",
+}
+TEXT_INDEX = {
+    "episode": "episode_text",
+    "unit": "unit_text",
+    "entity": "entity_text",
+    "summary": "summary_text",
+}
+EDGE_STATEMENT = {"SAME_AS": "edge_same_as", "SUPERSEDES": "edge_supersedes", "NEXT": "edge_next"}
+OVERFETCH = 10
+"""Vector and full-text indexes span every namespace; fetch this many times k, then filter."""
+
+
+# -- result mapping (pure functions: unit-tested without a server) ------------------------------
+def cosine_from_neo4j(score: float) -> float:
+    """Neo4j's cosine vector score is (1 + cos) / 2; graphmem speaks plain cosine."""
+    return 2.0 * float(score) - 1.0
+
+
+def lucene_query(text: str) -> str:
+    """A Lucene query that ORs the text's words; none of the user's syntax reaches Lucene."""
+    return " OR ".join(query_terms(text))
+
+
+def _vector(v: np.ndarray | None) -> list[float] | None:
+    return None if v is None else np.asarray(v, dtype=np.float32).astype(float).tolist()
+
+
+def episode_row(ep: Episode) -> dict[str, Any]:
+    row = ep.model_dump(exclude={"embedding", "occurred_at", "recorded_at"})
+    row |= {
+        "occurred_at": to_ms(ep.occurred_at),
+        "recorded_at": to_ms(ep.recorded_at),
+        "embedding": _vector(ep.embedding),
+    }
+    return {k: v for k, v in row.items() if v is not None}
+
+
+def episode_from(node: dict[str, Any]) -> Episode:
+    return Episode(
+        **{
+            **node,
+            "occurred_at": from_ms(node["occurred_at"]),
+            "recorded_at": from_ms(node["recorded_at"]),
+        }
+    )
+
+
+def unit_row(u: Unit) -> dict[str, Any]:
+    props = u.model_dump(exclude={"embedding", "entities", "episode_ids"})
+    for key in ("valid_from", "valid_to", "recorded_at", "expired_at"):
+        props[key] = to_ms(getattr(u, key))
+    props["embedding"] = _vector(u.embedding)
+    return {
+        "props": {k: v for k, v in props.items() if v is not None},
+        "arms": [a.model_dump() for a in u.entities],
+        "episode_ids": u.episode_ids,
+    }
+
+
+def unit_from(node: dict[str, Any]) -> Unit:
+    times = {
+        k: from_ms(node.get(k)) for k in ("valid_from", "valid_to", "recorded_at", "expired_at")
+    }
+    return Unit.model_construct(
+        **{k: v for k, v in node.items() if k not in ("arms",)},
+        **times,
+        entities=[
+            Involvement(entity_id=a["entity_id"], role=a.get("role") or "mention")
+            for a in node.get("arms", [])
+        ],
+        embedding=None,
+    )
+
+
+def entity_row(ent: Entity) -> dict[str, Any]:
+    keys = sorted({ent.canonical, *(a.lower() for a in ent.aliases)})
+    return {
+        "id": ent.id,
+        "namespace": ent.namespace,
+        "name": ent.name,
+        "canonical": ent.canonical,
+        "type": ent.type,
+        "summary": ent.summary,
+        "aliases": ent.aliases,
+        "keys": keys,
+        "embedding": _vector(ent.embedding),
+    }
+
+
+def entity_from(node: dict[str, Any]) -> Entity:
+    return Entity(**{**node, "aliases": node.get("aliases") or []})
+
+
+def summary_row(s: Summary) -> dict[str, Any]:
+    props = {
+        "id": s.id,
+        "namespace": s.namespace,
+        "text": s.text,
+        "level": s.level,
+        "span_from": to_ms(s.span_from),
+        "span_to": to_ms(s.span_to),
+        "embedding": _vector(s.embedding),
+    }
+    return {"props": {k: v for k, v in props.items() if v is not None}, "covers": s.covers}
+
+
+def summary_from(node: dict[str, Any]) -> Summary:
+    return Summary(
+        **{
+            **node,
+            "span_from": from_ms(node.get("span_from")),
+            "span_to": from_ms(node.get("span_to")),
+        }
+    )
+
+
+_NODE_KINDS = {
+    "INVOLVES": ("unit", "entity"),
+    "FROM": ("unit", "episode"),
+    "SUPERSEDES": ("unit", "unit"),
+    "NEXT": ("episode", "episode"),
+    "SAME_AS": ("entity", "entity"),
+    "COVERS": ("summary", "unit"),
+}
+
+
+def adjacency_from(rows: list[dict[str, Any]], version: int) -> Adjacency:
+    index: dict[str, int] = {}
+    kinds: list[str] = []
+    src: list[int] = []
+    dst: list[int] = []
+    types: list[str] = []
+
+    def node(node_id: str, kind: str) -> int:
+        if node_id not in index:
+            index[node_id] = len(kinds)
+            kinds.append(kind)
+        return index[node_id]
+
+    for row in rows:
+        src_kind, dst_kind = _NODE_KINDS[row["type"]]
+        src.append(node(row["src"], src_kind))
+        dst.append(node(row["dst"], dst_kind))
+        types.append(row["type"])
+    return Adjacency(
+        ids=list(index),
+        kinds=kinds,
+        src=np.asarray(src, dtype=np.int64),
+        dst=np.asarray(dst, dtype=np.int64),
+        types=types,
+        version=version,
+    )
+
+
+class Neo4jStore:
+    """A ``GraphStore`` on a Neo4j 5 server (or cluster / Aura)."""
+
+    def __init__(
+        self,
+        uri: str,
+        auth: tuple[str, str] | None = None,
+        database: str | None = None,
+        dimensions: int = 384,
+        connection_timeout_s: float = 10.0,
+    ) -> None:
+        import neo4j
+        from neo4j.exceptions import DriverError, Neo4jError
+
+        self._errors = (DriverError, Neo4jError)
+        self.database = database
+        self._lock = threading.Lock()
+        self._closed = False
+        self._graphs: dict[str, Adjacency] = {}
+        try:
+            self._driver = neo4j.GraphDatabase.driver(
+                uri,
+                auth=auth,
+                connection_timeout=connection_timeout_s,
+                connection_acquisition_timeout=connection_timeout_s,
+            )
+            self._driver.verify_connectivity()
+        except (*self._errors, ValueError, OSError) as exc:
+            raise StoreUnavailableError(f"Neo4j at {uri} does not answer: {exc}") from exc
+        self._ensure_schema(dimensions)
+
+    def _ensure_schema(self, dimensions: int) -> None:
+        for name, statement in cypher("schema").items():
+            params = {"dimensions": dimensions, "timeout_s": 60}
+            self._run(statement, params, write=True, label=name)
+
+    # -- plumbing -----------------------------------------------------------------------------
+    def _run(
+        self, statement: str, params: dict[str, Any], write: bool = False, label: str = "query"
+    ) -> list[dict[str, Any]]:
+        if self._closed:
+            raise StoreClosedError("the store is closed")
+        try:
+            records, _, _ = self._driver.execute_query(
+                statement,
+                params,
+                database_=self.database,
+                routing_="w" if write else "r",
+            )
+        except self._errors as exc:
+            raise StoreUnavailableError(f"Neo4j {label} failed: {exc}") from exc
+        return [r.data() for r in records]
+
+    def _q(self, file: str, name: str, write: bool = False, **params: Any) -> list[dict[str, Any]]:
+        return self._run(cypher(file)[name], params, write=write, label=name)
+
+    def _in_transaction(self, work) -> Any:
+        if self._closed:
+            raise StoreClosedError("the store is closed")
+        try:
+            with self._driver.session(database=self.database) as session:
+                return session.execute_write(work)
+        except self._errors as exc:
+            raise StoreUnavailableError(f"Neo4j write failed: {exc}") from exc
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._driver.close()
+
+    # -- writes -------------------------------------------------------------------------------
+    def write(self, batch: Batch) -> None:
+        if batch.is_empty():
+            return
+        w = cypher("write")
+
+        def work(tx) -> None:
+            touched: set[str] = set()
+            self._write_episodes(tx, w, batch.episodes, touched)
+            if batch.entities:
+                tx.run(w["upsert_entities"], rows=[entity_row(e) for e in batch.entities])
+                touched.update(e.namespace for e in batch.entities)
+            if batch.units:
+                tx.run(w["insert_units"], rows=[unit_row(u) for u in batch.units])
+                touched.update(u.namespace for u in batch.units)
+            if batch.summaries:
+                tx.run(w["insert_summaries"], rows=[summary_row(s) for s in batch.summaries])
+                touched.update(s.namespace for s in batch.summaries)
+            self._write_edges(tx, w, batch.edges)
+            if batch.processed:
+                rows = [{"id": i, "embedding": _vector(v)} for i, v in batch.processed.items()]
+                touched.update(r["namespace"] for r in tx.run(w["mark_processed"], rows=rows))
+            for ns in sorted(touched):
+                tx.run(w["bump_namespace"], namespace=ns, erasures=0)
+
+        self._in_transaction(work)
+
+    @staticmethod
+    def _write_episodes(tx, w: dict[str, str], episodes: list[Episode], touched: set[str]) -> None:
+        by_ns: dict[str, list[Episode]] = {}
+        for ep in episodes:
+            by_ns.setdefault(ep.namespace, []).append(ep)
+        for ns, eps in by_ns.items():
+            start = tx.run(w["reserve_seq"], namespace=ns, count=len(eps)).single()["start"]
+            last: dict[str, str | None] = {}
+            links: list[dict[str, str]] = []
+            for offset, ep in enumerate(eps, 1):
+                ep.seq = start + offset
+                if ep.session is None:
+                    continue
+                if ep.session not in last:
+                    rec = tx.run(w["last_in_session"], namespace=ns, session=ep.session).single()
+                    last[ep.session] = rec["id"] if rec else None
+                if last[ep.session] is not None:
+                    links.append({"src": last[ep.session], "dst": ep.id})
+                last[ep.session] = ep.id
+            tx.run(w["insert_episodes"], rows=[episode_row(ep) for ep in eps])
+            if links:
+                tx.run(w["insert_next"], rows=links)
+            touched.add(ns)
+
+    @staticmethod
+    def _write_edges(tx, w: dict[str, str], edges: list[Edge]) -> None:
+        by_type: dict[str, list[dict[str, Any]]] = {}
+        for e in edges:
+            if e.type not in EDGE_STATEMENT:
+                raise ValueError(f"{e.type} edges are written with their nodes, not as edges")
+            by_type.setdefault(e.type, []).append({"src": e.src, "dst": e.dst, "props": e.props})
+        for typ, rows in by_type.items():
+            tx.run(w[EDGE_STATEMENT[typ]], rows=rows)
+
+    def set_episode_status(
+        self, namespace: str, ids: list[str], status: EpisodeStatus, error: str | None = None
+    ) -> None:
+        w = cypher("write")
+
+        def work(tx) -> None:
+            tx.run(
+                w["set_episode_status"], namespace=namespace, ids=ids, status=status, error=error
+            )
+            tx.run(w["bump_namespace"], namespace=namespace, erasures=0)
+
+        self._in_transaction(work)
+
+    def update_units(self, namespace: str, updates: list[UnitUpdate]) -> None:
+        w = cypher("write")
+        rows = [
+            {
+                "id": u.id,
+                "status": u.status,
+                "valid_to": u.valid_to_ms,
+                "expired_at": u.expired_at_ms,
+            }
+            for u in updates
+        ]
+
+        def work(tx) -> None:
+            tx.run(w["update_units"], namespace=namespace, rows=rows)
+            tx.run(w["bump_namespace"], namespace=namespace, erasures=0)
+
+        self._in_transaction(work)
+
+    def erase(self, namespace: str, node_id: str) -> bool:
+        w = cypher("write")
+
+        def work(tx) -> bool:
+            rec = tx.run(w["erase_label"], namespace=namespace, id=node_id).single()
+            if rec is None:
+                return False
+            label = rec["label"]
+            out = tx.run(w[f"erase_{label}"], namespace=namespace, id=node_id).single()
+            erased = [{"id": node_id, "label": label}]
+            erased += [{"id": u, "label": "unit"} for u in out["unit_ids"]]
+            orphans = tx.run(w["erase_orphan_entities"], namespace=namespace, ids=out["entity_ids"])
+            erased += [{"id": r["erased"], "label": "entity"} for r in orphans]
+            tx.run(w["record_erasures"], namespace=namespace, rows=erased, at=now_ms())
+            tx.run(w["bump_namespace"], namespace=namespace, erasures=1)
+            return True
+
+        return self._in_transaction(work)
+
+    # -- reads --------------------------------------------------------------------------------
+    def get_episodes(self, namespace: str, ids: list[str]) -> list[Episode]:
+        rows = self._q("read", "get_episodes", namespace=namespace, ids=ids) if ids else []
+        return ordered_like(ids, [episode_from(r["node"]) for r in rows])
+
+    def episodes_by_status(
+        self, namespace: str, statuses: list[EpisodeStatus], limit: int = 1000
+    ) -> list[Episode]:
+        rows = self._q(
+            "read", "episodes_by_status", namespace=namespace, statuses=statuses, limit=limit
+        )
+        return [episode_from(r["node"]) for r in rows]
+
+    def get_units(self, namespace: str, ids: list[str]) -> list[Unit]:
+        rows = self._q("read", "get_units", namespace=namespace, ids=ids) if ids else []
+        return ordered_like(ids, [unit_from(r["node"]) for r in rows])
+
+    def get_entities(self, namespace: str, ids: list[str]) -> list[Entity]:
+        rows = self._q("read", "get_entities", namespace=namespace, ids=ids) if ids else []
+        return ordered_like(ids, [entity_from(r["node"]) for r in rows])
+
+    def get_summaries(self, namespace: str, ids: list[str]) -> list[Summary]:
+        rows = self._q("read", "get_summaries", namespace=namespace, ids=ids) if ids else []
+        return ordered_like(ids, [summary_from(r["node"]) for r in rows])
+
+    def find_entities(self, namespace: str, keys: list[str]) -> list[Entity]:
+        rows = self._q("read", "find_entities", namespace=namespace, keys=keys) if keys else []
+        return [entity_from(r["node"]) for r in rows]
+
+    def units_of_entity(self, namespace: str, entity_id: str) -> list[Unit]:
+        rows = self._q("read", "units_of_entity", namespace=namespace, entity_id=entity_id)
+        return self.get_units(namespace, [r["id"] for r in rows])
+
+    def vector_search(
+        self, namespace: str, label: Label, vector: np.ndarray, k: int
+    ) -> list[tuple[str, float]]:
+        if k <= 0:
+            return []
+        rows = self._q(
+            "read",
+            "vector_search",
+            namespace=namespace,
+            index=VECTOR_INDEX[label],
+            fetch=k * OVERFETCH,
+            k=k,
+            vector=_vector(vector),
+        )
+        return [(r["id"], cosine_from_neo4j(r["score"])) for r in rows]
+
+    def text_search(
+        self, namespace: str, label: Label, text: str, k: int
+    ) -> list[tuple[str, float]]:
+        query = lucene_query(text)
+        if not query or k <= 0:
+            return []
+        rows = self._q(
+            "read",
+            "text_search",
+            namespace=namespace,
+            index=TEXT_INDEX[label],
+            query=query,
+            fetch=k * OVERFETCH,
+            k=k,
+        )
+        return [(r["id"], float(r["score"])) for r in rows]
+
+    def adjacency(self, namespace: str) -> Adjacency:
+        """The namespace's edges, fetched again only when a write bumped its version."""
+        rows = self._q("read", "namespace_version", namespace=namespace)
+        version = rows[0]["version"] if rows else 0
+        with self._lock:
+            cached = self._graphs.get(namespace)
+            if cached is not None and cached.version == version:
+                return cached
+        adj = adjacency_from(self._q("read", "adjacency", namespace=namespace), version)
+        with self._lock:
+            self._graphs[namespace] = adj
+        return adj
+
+    def node_ids(self, namespace: str, label: Label) -> list[str]:
+        return [r["id"] for r in self._q("read", f"node_ids_{label}", namespace=namespace)]
+
+    def stats(self, namespace: str | None = None) -> Stats:
+        counts: dict[str, int] = {}
+        for part in ("episodes", "units", "entities", "summaries", "edges"):
+            counts |= self._q("read", f"stats_{part}", namespace=namespace)[0]
+        return Stats(**counts)
+
+    def namespaces(self) -> list[str]:
+        return [r["name"] for r in self._q("read", "namespaces")]
