@@ -16,8 +16,9 @@ import numpy as np
 
 from ..errors import StoreClosedError, StoreUnavailableError
 from ..models import Edge, Entity, Episode, EpisodeStatus, Involvement, Stats, Summary, Unit
+from ..text import query_terms
 from ..timeutil import from_ms, now_ms, to_ms
-from .base import Adjacency, Batch, Label, UnitUpdate, ordered_like, query_terms
+from .base import Adjacency, Batch, Label, UnitUpdate, ordered_like
 
 DB_FILE = "graphmem.db"
 _TABLES: dict[str, str] = {
