@@ -66,6 +66,7 @@ def sentences(text: str) -> list[str]:
 
 def canonical(name: str) -> str:
     """The key two mentions of one entity share: lower case, no punctuation, no leading article."""
-    key = _KEY_JUNK.sub(" ", clean(name).lower().replace("’", "'").replace("'s ", " "))
+    key = re.sub(r"'s\b", "", clean(name).lower().replace("’", "'"))
+    key = _KEY_JUNK.sub(" ", key)
     key = _SPACE.sub(" ", key).strip(" .-")
     return re.sub(r"^(the|a|an) ", "", key)

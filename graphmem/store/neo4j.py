@@ -66,9 +66,12 @@ def episode_from(node: dict[str, Any]) -> Episode:
     )
 
 
+_UNIT_TIMES = ("valid_from", "valid_to", "recorded_at", "expired_at")
+
+
 def unit_row(u: Unit) -> dict[str, Any]:
     props = u.model_dump(exclude={"embedding", "entities", "episode_ids"})
-    for key in ("valid_from", "valid_to", "recorded_at", "expired_at"):
+    for key in _UNIT_TIMES:
         props[key] = to_ms(getattr(u, key))
     props["embedding"] = _vector(u.embedding)
     return {
@@ -79,12 +82,10 @@ def unit_row(u: Unit) -> dict[str, Any]:
 
 
 def unit_from(node: dict[str, Any]) -> Unit:
-    times = {
-        k: from_ms(node.get(k)) for k in ("valid_from", "valid_to", "recorded_at", "expired_at")
-    }
+    fields = {k: v for k, v in node.items() if k not in _UNIT_TIMES and k != "arms"}
     return Unit.model_construct(
-        **{k: v for k, v in node.items() if k not in ("arms",)},
-        **times,
+        **fields,
+        **{k: from_ms(node.get(k)) for k in _UNIT_TIMES},
         entities=[
             Involvement(entity_id=a["entity_id"], role=a.get("role") or "mention")
             for a in node.get("arms", [])

@@ -1,0 +1,27 @@
+"""Shared fixtures: a temporary embedded Memory with the hashing embedder, and the real one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from graphmem import HashEmbedder, Memory, SentenceTransformerEmbedder
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def memory(tmp_path: Path) -> Iterator[Memory]:
+    """Memory on a fresh embedded store, with the fast hashing embedder."""
+    with Memory(path=tmp_path / "mem", embedder=HashEmbedder()) as mem:
+        yield mem
+
+
+@pytest.fixture(scope="session")
+def minilm() -> SentenceTransformerEmbedder:
+    """The real default embedder (loaded once per test session)."""
+    embedder = SentenceTransformerEmbedder()
+    embedder.embed(["warm up"])
+    return embedder

@@ -1,0 +1,164 @@
+"""The GraphStore contract: every store must pass every test here."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from graphmem.models import Edge, Entity, Episode, Involvement, Summary, Unit, entity_id
+from graphmem.store.base import Batch, GraphStore, UnitUpdate
+
+T0 = datetime(2024, 1, 10, 9, 0, tzinfo=UTC)
+
+
+def vec(seed: int, dim: int = 384) -> np.ndarray:
+    v = np.random.default_rng(seed).standard_normal(dim).astype(np.float32)
+    return v / np.linalg.norm(v)
+
+
+def episode(ns: str, text: str, session: str | None = "s1", minutes: int = 0, **kw) -> Episode:
+    at = T0 + timedelta(minutes=minutes)
+    return Episode(namespace=ns, content=text, session=session, occurred_at=at, recorded_at=at,
+                   **kw)
+
+
+def entity(ns: str, name: str, seed: int, type_: str = "name", aliases=()) -> Entity:
+    key = name.lower()
+    return Entity(id=entity_id(ns, key), namespace=ns, name=name, canonical=key, type=type_,
+                  aliases=list(aliases), embedding=vec(seed))
+
+
+def unit(ns: str, text: str, ents: list[Entity], eps: list[Episode], seed: int, **kw) -> Unit:
+    return Unit(namespace=ns, text=text, recorded_at=T0, valid_from=T0, embedding=vec(seed),
+                entities=[Involvement(entity_id=e.id, role="mention") for e in ents],
+                episode_ids=[e.id for e in eps], **kw)
+
+
+@pytest.fixture
+def world(store: GraphStore, ns: str) -> dict:
+    """Two episodes in a session, three entities and two units over them."""
+    e1 = episode(ns, "Alice moved to Paris.", minutes=0, speaker="Alice", source_id="m1")
+    e2 = episode(ns, "Alice works at Acme in Paris.", minutes=1, speaker="Alice", source_id="m2")
+    store.write(Batch(episodes=[e1, e2]))
+    alice, paris, acme = entity(ns, "Alice", 1), entity(ns, "Paris", 2), entity(ns, "Acme", 3)
+    u1 = unit(ns, "Alice moved to Paris", [alice, paris], [e1], 10)
+    u2 = unit(ns, "Alice works at Acme", [alice, acme, paris], [e2], 11, kind="event")
+    store.write(Batch(entities=[alice, paris, acme], units=[u1, u2],
+                      processed={e1.id: vec(20), e2.id: vec(21)}))
+    return {"e1": e1, "e2": e2, "alice": alice, "paris": paris, "acme": acme, "u1": u1, "u2": u2}
+
+
+def test_episodes_round_trip_with_order_and_session_chain(store, ns, world):
+    e1, e2 = world["e1"], world["e2"]
+    got = store.get_episodes(ns, [e2.id, e1.id])
+    assert [g.id for g in got] == [e2.id, e1.id]
+    assert got[1].content == "Alice moved to Paris." and got[1].source_id == "m1"
+    assert got[1].occurred_at == e1.occurred_at and got[1].status == "processed"
+    assert got[0].seq == got[1].seq + 1
+    adj = store.adjacency(ns)
+    index = adj.index()
+    nexts = {(adj.ids[s], adj.ids[d]) for s, d, t in zip(adj.src, adj.dst, adj.types, strict=True)
+             if t == "NEXT"}
+    assert nexts == {(e1.id, e2.id)}
+    assert adj.kinds[index[e1.id]] == "episode"
+
+
+def test_units_carry_their_hyperedge_and_provenance(store, ns, world):
+    (u2,) = store.get_units(ns, [world["u2"].id])
+    assert {a.entity_id for a in u2.entities} == {world[k].id for k in ("alice", "acme", "paris")}
+    assert u2.episode_ids == [world["e2"].id]
+    assert u2.kind == "event" and u2.status == "active" and u2.valid_from == T0
+
+
+def test_entities_upsert_merges_aliases_and_finds_by_alias(store, ns, world):
+    alias = world["alice"].model_copy(update={"aliases": ["Ally"], "embedding": None})
+    store.write(Batch(entities=[alias]))
+    store.write(Batch(entities=[alias.model_copy(update={"aliases": ["Al", "Ally"]})]))
+    (got,) = store.get_entities(ns, [world["alice"].id])
+    assert sorted(got.aliases) == ["Al", "Ally"]
+    assert [e.id for e in store.find_entities(ns, ["ally"])] == [world["alice"].id]
+    assert [e.id for e in store.find_entities(ns, ["paris"])] == [world["paris"].id]
+    assert store.find_entities(ns, ["nobody"]) == []
+
+
+def test_vector_search_ranks_by_cosine(store, ns, world):
+    hits = store.vector_search(ns, "unit", world["u2"].embedding, 2)
+    assert hits[0][0] == world["u2"].id
+    assert hits[0][1] == pytest.approx(1.0, abs=1e-3)
+    assert hits[1][1] < hits[0][1]
+    ents = store.vector_search(ns, "entity", vec(2), 1)
+    assert ents[0][0] == world["paris"].id
+
+
+def test_text_search_is_lexical_and_takes_any_text_literally(store, ns, world):
+    hits = store.text_search(ns, "episode", "Where does Alice work? Acme?", 5)
+    assert hits and hits[0][0] == world["e2"].id
+    for nasty in ["'}) DETACH DELETE n //", 'x" OR 1=1 --', "AND OR NOT *:* ~ ^", "(((", ""]:
+        store.text_search(ns, "unit", nasty, 5)  # must not raise or alter anything
+    assert len(store.get_units(ns, [world["u1"].id, world["u2"].id])) == 2
+
+
+def test_every_read_is_scoped_to_its_namespace(store, ns, world):
+    other = ns + "-other"
+    ep = episode(other, "Alice moved to Paris.", speaker="Alice")
+    store.write(Batch(episodes=[ep], processed={ep.id: world["u1"].embedding}))
+    assert store.get_episodes(ns, [ep.id]) == []
+    assert store.get_units(other, [world["u1"].id]) == []
+    assert all(h[0] != ep.id for h in store.vector_search(ns, "episode", vec(20), 10))
+    assert [h[0] for h in store.text_search(other, "episode", "Alice Paris", 10)] == [ep.id]
+    assert store.find_entities(other, ["alice"]) == []
+    assert store.adjacency(other).ids == [] or ep.id not in store.adjacency(ns).ids
+    assert store.stats(other).episodes == 1 and store.stats(ns).episodes == 2
+
+
+def test_status_and_temporal_updates(store, ns, world):
+    e3 = episode(ns, "pending one", minutes=5)
+    store.write(Batch(episodes=[e3]))
+    assert [e.id for e in store.episodes_by_status(ns, ["pending"])] == [e3.id]
+    store.set_episode_status(ns, [e3.id], "failed", "LLM down")
+    (failed,) = store.episodes_by_status(ns, ["failed"])
+    assert failed.error == "LLM down"
+    end = int((T0 + timedelta(days=30)).timestamp() * 1000)
+    store.update_units(ns, [UnitUpdate(id=world["u1"].id, status="superseded", valid_to_ms=end,
+                                       expired_at_ms=end)])
+    (u1,) = store.get_units(ns, [world["u1"].id])
+    assert u1.status == "superseded" and u1.valid_to == T0 + timedelta(days=30)
+    assert store.stats(ns).active_units == 1
+
+
+def test_edges_and_summaries(store, ns, world):
+    store.write(Batch(edges=[Edge(type="SUPERSEDES", src=world["u2"].id, dst=world["u1"].id,
+                                  props={"reason": "update"})]))
+    summary = Summary(namespace=ns, text="Alice lives and works in Paris.", span_from=T0,
+                      covers=[world["u1"].id, world["e2"].id], embedding=vec(30))
+    store.write(Batch(summaries=[summary]))
+    (got,) = store.get_summaries(ns, [summary.id])
+    assert got.text == summary.text and got.span_from == T0
+    adj = store.adjacency(ns)
+    typed = {(adj.ids[s], adj.ids[d], t) for s, d, t in zip(adj.src, adj.dst, adj.types,
+                                                              strict=True)}
+    assert (world["u2"].id, world["u1"].id, "SUPERSEDES") in typed
+    assert (summary.id, world["e2"].id, "COVERS") in typed
+    assert store.node_ids(ns, "summary") == [summary.id]
+
+
+def test_erase_removes_content_and_derived_units(store, ns, world):
+    assert store.erase(ns, world["e1"].id) is True
+    assert store.get_episodes(ns, [world["e1"].id]) == []
+    assert store.get_units(ns, [world["u1"].id]) == []  # built from the erased episode
+    assert store.text_search(ns, "episode", "moved", 5) == []
+    assert store.text_search(ns, "unit", "moved", 5) == []
+    assert all(h[0] != world["e1"].id for h in store.vector_search(ns, "episode", vec(20), 5))
+    assert world["e1"].id not in store.adjacency(ns).ids
+    assert store.get_units(ns, [world["u2"].id])  # untouched
+    assert store.erase(ns, world["e1"].id) is False
+    assert store.erase(ns + "-other", world["e2"].id) is False  # another tenant's id
+
+
+def test_namespaces_and_stats(store, ns, world):
+    assert ns in store.namespaces()
+    s = store.stats(ns)
+    assert (s.episodes, s.units, s.entities, s.pending) == (2, 2, 3, 0)
+    assert s.edges >= 2 + 3 + 2 + 1  # INVOLVES + FROM + NEXT

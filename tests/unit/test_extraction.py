@@ -1,0 +1,52 @@
+from datetime import UTC, datetime
+
+from graphmem.llm import ZeroExtractor
+from graphmem.models import Episode
+from graphmem.text import canonical, check_text, sentences
+
+NOW = datetime(2023, 5, 8, tzinfo=UTC)
+
+
+def ep(text: str, speaker: str | None = None) -> Episode:
+    return Episode(namespace="n", content=text, speaker=speaker, occurred_at=NOW, recorded_at=NOW)
+
+
+def test_one_unit_per_informative_clause_with_speaker_names_dates_and_concepts():
+    e = ep("Hey Mel! I went to a LGBTQ support group yesterday; it was powerful.", "Caroline")
+    drafts = ZeroExtractor().extract([e])
+    assert [d.text for d in drafts] == [
+        "Caroline: I went to a LGBTQ support group yesterday",
+        "Caroline: it was powerful.",
+    ]
+    first = drafts[0]
+    kinds = {m.name: (m.type, m.role) for m in first.mentions}
+    assert kinds["Caroline"] == ("person", "subject")
+    assert kinds["2023-05-07"] == ("date", "time")
+    assert kinds["LGBTQ"][0] == "name"
+    assert {"support", "group"} <= set(kinds)
+    assert first.valid_from == datetime(2023, 5, 7, tzinfo=UTC)
+    assert first.kind == "event" and first.subject == "Caroline"
+    assert first.episode_ids == [e.id]
+
+
+def test_greetings_and_fillers_make_no_unit():
+    assert ZeroExtractor().extract([ep("Hey Caroline! Good to see you! Wow, thanks!", "Mel")]) == []
+
+
+def test_documents_without_speaker_link_names_and_numbers():
+    (d,) = ZeroExtractor().extract([ep("Acme Corp hired 250 engineers in Berlin.")])
+    names = {m.name: m.type for m in d.mentions}
+    assert names["Acme Corp"] == "name" and names["Berlin"] == "name" and names["250"] == "number"
+    assert d.subject == "Acme Corp"
+
+
+def test_kinds_follow_the_wording():
+    drafts = ZeroExtractor().extract([ep("I love hiking in Norway. I will visit Oslo soon.", "Al")])
+    assert [d.kind for d in drafts] == ["preference", "plan"]
+
+
+def test_text_helpers():
+    assert canonical("  The Eiffel   Tower’s ") == "eiffel tower"
+    assert canonical("Dr. Who!") == "dr. who"
+    assert sentences("One. Two!  Three?\nFour; five") == ["One.", "Two!", "Three?", "Four", "five"]
+    assert check_text("ok") == "ok"

@@ -1,0 +1,33 @@
+from datetime import datetime
+
+import pytest
+
+from graphmem.temporal import find_times
+
+REF = datetime(2023, 5, 8, 13, 56)  # a Monday
+
+
+@pytest.mark.parametrize(
+    ("text", "keys"),
+    [
+        ("I went there yesterday.", ["2023-05-07"]),
+        ("We met on 7 May 2023 and again in March.", ["2023-05-07", "2023-03"]),
+        ("That was 3 weeks ago.", ["2023-04-17"]),
+        ("last Friday was fun", ["2023-05-05"]),
+        ("next month I fly", ["2023-06"]),
+        ("I moved in 2019", ["2019"]),
+        ("On May 20 we dance", ["2023-05-20"]),
+        ("last year", ["2022"]),
+        ("see you tomorrow", ["2023-05-09"]),
+        ("It was 2022-12-31 at noon", ["2022-12-31"]),
+        ("I may come, it's in the marriage registry", []),
+        ("Feb 30, 2023 is not a date", []),
+    ],
+)
+def test_time_expressions_resolve_against_the_episode_time(text, keys):
+    assert [t.key for t in find_times(text, REF)] == keys
+
+
+def test_overlapping_expressions_are_read_once():
+    (t,) = find_times("on 7 May 2023", REF)
+    assert t.text == "7 May 2023" and t.granularity == "day"
