@@ -1,0 +1,182 @@
+"""The Memory client through the real embedded store (hashing embedder for speed)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+
+from graphmem import (
+    AsyncMemory,
+    HashEmbedder,
+    InvalidInputError,
+    Memory,
+    NotFoundError,
+    StoreClosedError,
+)
+
+
+def test_add_returns_the_stored_processed_episode(memory: Memory):
+    ep = memory.add("Alice moved to Berlin in March.", namespace="a", at="2024-04-02T10:00:00",
+                    speaker="Alice", session="s1", source_id="msg-1")
+    assert ep.id and ep.status == "processed" and ep.source_id == "msg-1"
+    stored = memory.get(ep.id, namespace="a")
+    assert stored.content == "Alice moved to Berlin in March."
+    assert stored.occurred_at == datetime(2024, 4, 2, 10, tzinfo=UTC)
+    assert memory.stats("a").units == 1
+
+
+def test_search_returns_hits_with_provenance(memory: Memory):
+    memory.add_messages([
+        {"text": "I adopted a dog named Rex last week.", "speaker": "Sam", "source_id": "d1"},
+        {"text": "My sister Ana plays the cello in Lisbon.", "speaker": "Sam", "source_id": "d2"},
+        {"text": "Work has been busy with the quarterly report.", "speaker": "Sam",
+         "source_id": "d3"},
+    ], namespace="sam", session="s1")
+    hits = memory.search("Who plays the cello?", namespace="sam", k=3)
+    assert hits[0].source_ids == ["d2"] and hits[0].kind == "unit"
+    assert "cello" in hits[0].text and hits[0].episode_ids
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert memory.search("dog Rex", namespace="sam", k=1)[0].source_ids == ["d1"]
+
+
+def test_episodes_without_units_are_still_found(memory: Memory):
+    memory.add("ok", namespace="x", source_id="tiny")  # too short for a unit
+    assert memory.stats("x").units == 0
+    (hit,) = memory.search("ok", namespace="x", k=5)
+    assert hit.kind == "episode" and hit.source_ids == ["tiny"]
+
+
+def test_as_of_filters_by_validity(memory: Memory):
+    memory.add("I live in Paris.", namespace="u", at="2024-01-10", speaker="Ann")
+    later = memory.add("I started a new job at Globex in Rome.", namespace="u",
+                       at="2024-03-10", speaker="Ann")
+    before = memory.search("Globex Rome job", namespace="u", k=5, as_of="2024-02-01")
+    assert all(later.id not in h.episode_ids for h in before)
+    after = memory.search("Globex Rome job", namespace="u", k=5, as_of="2024-04-01")
+    assert later.id in after[0].episode_ids
+
+
+def test_history_lists_every_unit_about_an_entity(memory: Memory):
+    memory.add("Bob joined Initech in 2019.", namespace="h", at="2024-01-01")
+    memory.add("Bob left Initech for Hooli.", namespace="h", at="2024-02-01")
+    memory.add("Carol likes tea.", namespace="h", at="2024-02-01")
+    texts = [u.text for u in memory.history("Bob", namespace="h")]
+    assert texts == ["Bob joined Initech in 2019.", "Bob left Initech for Hooli."]
+    with pytest.raises(NotFoundError, match="no entity"):
+        memory.history("Nobody", namespace="h")
+
+
+def test_forget_erases_content_everywhere(memory: Memory):
+    secret = memory.add("My password hint is the blue Zeppelin.", namespace="f", speaker="Eve")
+    keep = memory.add("I like green tea in the morning.", namespace="f", speaker="Eve")
+    memory.forget(secret.id, namespace="f")
+    for hit in memory.search("password hint blue Zeppelin", namespace="f", k=10):
+        assert "Zeppelin" not in hit.text and secret.id not in hit.episode_ids
+    assert memory.store.find_entities("f", ["zeppelin"]) == []
+    assert memory.get(keep.id, namespace="f").content.startswith("I like green tea")
+    with pytest.raises(NotFoundError):
+        memory.forget(secret.id, namespace="f")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("", "empty"), ("   \n\t", "empty"), (None, "must be a string"), (42, "must be a string"),
+     ("bad \udcff surrogate", "not valid Unicode"), ("x" * 100_001, "limit is 100,000")],
+)
+def test_bad_text_is_refused_and_nothing_is_lost(memory: Memory, text, message):
+    kept = memory.add("Dana visited Oslo.", namespace="b")
+    with pytest.raises(InvalidInputError, match=message):
+        memory.add(text, namespace="b")
+    assert memory.stats("b").episodes == 1
+    assert memory.get(kept.id, namespace="b").content == "Dana visited Oslo."
+
+
+def test_one_bad_message_rejects_the_whole_call(memory: Memory):
+    with pytest.raises(InvalidInputError, match="message 1"):
+        memory.add_messages([{"text": "fine"}, {"text": ""}], namespace="b")
+    assert memory.stats("b").episodes == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["'}) DETACH DELETE n //", "MATCH (n) DETACH DELETE n; DROP TABLE episodes; --",
+     "Zoë 🚀 naïve café — 東京 \u202e mirrored", "ctrl\x00chars\x07here\x1b[31m", "\ufeffBOM"],
+)
+def test_odd_text_is_stored_literally(memory: Memory, text):
+    ep = memory.add(text, namespace="odd")
+    assert memory.get(ep.id, namespace="odd").content == text
+    memory.search(text, namespace="odd", k=3)
+    assert memory.stats("odd").episodes == 1
+
+
+def test_huge_document_is_chunked_and_searchable(memory: Memory):
+    filler = "The committee reviewed routine budget items for the facilities department. "
+    text = filler * 13_000 + "The secret launch code word is Marmalade. " + filler * 1_000
+    assert len(text) > 1_000_000
+    episodes = memory.add_document(text, namespace="doc", source_id="big")
+    assert len(episodes) > 400 and all(e.status == "processed" for e in episodes)
+    hit = memory.search("launch code word Marmalade", namespace="doc", k=1)[0]
+    assert "Marmalade" in hit.text
+
+
+def test_bad_arguments(memory: Memory):
+    for namespace in ("", "a\x00b", "x" * 300, None):
+        with pytest.raises(InvalidInputError, match="namespace"):
+            memory.add("hello there", namespace=namespace)
+    with pytest.raises(InvalidInputError, match="ISO-8601"):
+        memory.add("hello there", at="next tuesday-ish")
+    with pytest.raises(InvalidInputError, match="k must be"):
+        memory.search("hello", k=0)
+
+
+def test_unknown_namespace_holds_nothing(memory: Memory):
+    memory.add("Frank paints landscapes.", namespace="known")
+    assert memory.search("landscapes", namespace="never-written", k=5) == []
+    assert memory.stats("never-written").episodes == 0
+
+
+def test_closed_memory_refuses_work_and_keeps_data(tmp_path):
+    mem = Memory(path=tmp_path / "m", embedder=HashEmbedder())
+    ep = mem.add("Gina runs marathons.", namespace="c")
+    mem.close()
+    mem.close()  # idempotent
+    with pytest.raises(StoreClosedError):
+        mem.add("more", namespace="c")
+    with pytest.raises(StoreClosedError):
+        mem.search("marathons", namespace="c")
+    with Memory(path=tmp_path / "m", embedder=HashEmbedder()) as again:
+        assert again.get(ep.id, namespace="c").content == "Gina runs marathons."
+
+
+def test_processing_failure_keeps_the_episode_and_rebuild_finishes_it(tmp_path):
+    class Flaky(HashEmbedder):
+        down = True
+
+        def embed(self, texts):
+            if self.down:
+                raise ConnectionError("embedding service down")
+            return super().embed(texts)
+
+    embedder = Flaky()
+    with Memory(path=tmp_path / "m", embedder=embedder) as mem:
+        ep = mem.add("Hank collects vintage Leica cameras.", namespace="r")
+        assert ep.status == "failed" and "embedding service down" in ep.error
+        assert mem.get(ep.id, namespace="r").status == "failed"
+        embedder.down = False
+        assert mem.rebuild("r") == 1
+        assert mem.get(ep.id, namespace="r").status == "processed"
+        assert mem.search("Leica cameras", namespace="r", k=1)[0].episode_ids == [ep.id]
+
+
+def test_async_memory(tmp_path):
+    async def run() -> None:
+        async with AsyncMemory(path=tmp_path / "am", embedder=HashEmbedder()) as mem:
+            await asyncio.gather(*(mem.add(f"Ivy met Jon in Kyoto on trip {i}.", namespace="z")
+                                   for i in range(5)))
+            hits = await mem.search("Kyoto", namespace="z", k=3)
+            assert len(hits) == 3 and all("Kyoto" in h.text for h in hits)
+            assert (await mem.stats("z")).episodes == 5
+
+    asyncio.run(run())
