@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         with _open(args) as mem:
             args.run(mem, args)
     except GraphmemError as exc:
-        print(f"graphmem: error: {exc}", file=sys.stderr)
+        print(f"graphmem: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("graphmem: interrupted (everything already stored is kept)", file=sys.stderr)

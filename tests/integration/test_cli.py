@@ -1,0 +1,96 @@
+"""The graphmem command line, run as a user runs it (a subprocess)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import networkx as nx
+
+
+def graphmem(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "graphmem", "--path", str(tmp_path / "store"), "--embedder",
+         "hash", "-q", *args],
+        capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
+
+
+def test_ingest_search_history_stats_export(tmp_path):
+    chat = tmp_path / "chat.jsonl"
+    rows = [
+        {"namespace": "alice", "session": "s1", "speaker": "Alice", "at": "2024-01-10T10:00:00",
+         "text": "I moved to Porto last week.", "source_id": "m1"},
+        {"namespace": "alice", "session": "s1", "speaker": "Alice", "at": "2024-01-10T10:01:00",
+         "text": "My cat Miso hates the rain.", "source_id": "m2"},
+        {"namespace": "bob", "session": "s9", "speaker": "Bob", "at": "2024-01-11T08:00:00",
+         "text": "Bob trains for the Porto marathon.", "source_id": "b1"},
+    ]
+    chat.write_text("\n".join(json.dumps(r) for r in rows) + "\n", "utf-8")
+    out = graphmem(tmp_path, "ingest", str(chat))
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == {"ingested": 3, "failed": 0, "namespaces": ["alice", "bob"]}
+
+    out = graphmem(tmp_path, "-n", "alice", "search", "cat Miso", "--json")
+    hits = json.loads(out.stdout)
+    assert hits[0]["source_ids"] == ["m2"] and all("Bob" not in h["text"] for h in hits)
+
+    out = graphmem(tmp_path, "-n", "alice", "history", "Porto")
+    assert "2024-01-03" in out.stdout and "moved to Porto" in out.stdout  # "last week"
+
+    stats = json.loads(graphmem(tmp_path, "-n", "bob", "stats").stdout)
+    assert stats["episodes"] == 1
+
+    graph_file = tmp_path / "alice.graphml"
+    assert graphmem(tmp_path, "-n", "alice", "export", str(graph_file)).returncode == 0
+    graph = nx.read_graphml(graph_file)
+    labels = nx.get_node_attributes(graph, "label")
+    assert sorted(set(labels.values())) == ["Entity", "Episode", "Unit"]
+    assert sum(1 for v in labels.values() if v == "Episode") == 2
+    json_file = tmp_path / "alice.json"
+    assert graphmem(tmp_path, "-n", "alice", "export", str(json_file), "--format",
+                    "json").returncode == 0
+    assert len(json.loads(json_file.read_text())["nodes"]) == len(graph)
+
+
+def test_plain_text_ingest(tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("Rosa grows tomatoes in Seville.\n\nRosa sells them on Saturdays.\n")
+    assert graphmem(tmp_path, "-n", "rosa", "ingest", str(notes)).returncode == 0
+    out = graphmem(tmp_path, "-n", "rosa", "search", "tomatoes")
+    assert out.stdout.startswith(" 1. [unit") and "tomatoes" in out.stdout
+
+
+def test_bad_input_is_one_readable_line_and_nonzero(tmp_path):
+    bad_utf8 = tmp_path / "bad.txt"
+    bad_utf8.write_bytes(b"caf\xe9 \xff\xfe")
+    bad_json = tmp_path / "bad.jsonl"
+    bad_json.write_text('{"text": "fine"}\n{"text": broken\n')
+    no_text = tmp_path / "notext.jsonl"
+    no_text.write_text('{"speaker": "x"}\n')
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n")
+    cases = [
+        (("ingest", str(bad_utf8)), "not valid UTF-8"),
+        (("ingest", str(bad_json)), "bad.jsonl:2: not valid JSON"),
+        (("ingest", str(no_text)), 'expected an object with a "text" string'),
+        (("ingest", str(empty)), "holds no messages"),
+        (("ingest", str(tmp_path / "missing.jsonl")), "cannot read"),
+        (("-n", "x", "history", "nobody"), "no entity"),
+        (("search", "q", "--as-of", "someday"), "ISO-8601"),
+    ]
+    for args, message in cases:
+        out = graphmem(tmp_path, *args)
+        assert out.returncode == 1, args
+        assert out.stderr.count("\n") == 1 and message in out.stderr, out.stderr
+    # a bad line rejects the file before anything is stored from it
+    assert json.loads(graphmem(tmp_path, "stats").stdout)["episodes"] == 0
+
+
+def test_unreachable_neo4j_is_a_clear_error(tmp_path):
+    out = graphmem(tmp_path, "--uri", "bolt://127.0.0.1:9", "stats")
+    assert out.returncode == 1 and out.stderr.count("\n") == 1 and "does not answer" in out.stderr
