@@ -1,0 +1,88 @@
+"""Ingest speed and search latency on one LoCoMo conversation, against a dense baseline run in
+the same process (numpy cosine over the same turns with the same embedder).
+
+    python bench/ingest_search.py --data ../shared/data/locomo/locomo_dev.json [--conv 0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from graphmem import Memory, SentenceTransformerEmbedder
+
+
+def turns(conversation: dict) -> list[dict]:
+    """LoCoMo turns as graphmem messages (dia_id as source_id, session date as time)."""
+    out = []
+    session = 1
+    while f"session_{session}" in conversation:
+        when = conversation[f"session_{session}_date_time"]
+        at = time.strftime("%Y-%m-%dT%H:%M:00", time.strptime(when, "%I:%M %p on %d %B, %Y"))
+        for turn in conversation[f"session_{session}"]:
+            out.append({"text": turn["text"], "speaker": turn["speaker"], "at": at,
+                        "source_id": turn["dia_id"], "session": f"s{session}"})
+        session += 1
+    return out
+
+
+def percentile_ms(samples: list[float], q: float) -> float:
+    return round(float(np.percentile(samples, q)) * 1000, 2)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", required=True, type=Path)
+    parser.add_argument("--conv", type=int, default=0)
+    args = parser.parse_args()
+    sample = json.loads(args.data.read_text())[args.conv]
+    messages = turns(sample["conversation"])
+    questions = [qa["question"] for qa in sample["qa"]]
+    embedder = SentenceTransformerEmbedder()
+    embedder.embed(["warm up"])
+
+    t0 = time.perf_counter()
+    matrix = embedder.embed([m["text"] for m in messages])
+    dense_ingest_s = time.perf_counter() - t0
+    dense_lat = []
+    for q in questions:
+        t = time.perf_counter()
+        scores = matrix @ embedder.embed([q])[0]
+        np.argsort(-scores)[:10]
+        dense_lat.append(time.perf_counter() - t)
+
+    with tempfile.TemporaryDirectory() as tmp, Memory(path=tmp, embedder=embedder) as mem:
+        t0 = time.perf_counter()
+        mem.add_messages(messages, namespace="bench")
+        ingest_s = time.perf_counter() - t0
+        mem.search("warm up", namespace="bench")
+        lat = []
+        for q in questions:
+            t = time.perf_counter()
+            mem.search(q, namespace="bench", k=10)
+            lat.append(time.perf_counter() - t)
+        stats = mem.stats("bench")
+
+    report = {
+        "turns": len(messages), "questions": len(questions), "units": stats.units,
+        "entities": stats.entities,
+        "graphmem": {"ingest_turns_per_s": round(len(messages) / ingest_s, 1),
+                     "search_ms_p50": percentile_ms(lat, 50), "search_ms_p95": percentile_ms(lat, 95)},
+        "dense_baseline": {"ingest_turns_per_s": round(len(messages) / dense_ingest_s, 1),
+                           "search_ms_p50": percentile_ms(dense_lat, 50),
+                           "search_ms_p95": percentile_ms(dense_lat, 95)},
+    }
+    report["ratios"] = {
+        "ingest_time_vs_dense": round(ingest_s / dense_ingest_s, 2),
+        "search_p50_vs_dense": round(np.percentile(lat, 50) / np.percentile(dense_lat, 50), 2),
+    }
+    print(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()
