@@ -25,8 +25,15 @@ def turns(conversation: dict) -> list[dict]:
         when = conversation[f"session_{session}_date_time"]
         at = time.strftime("%Y-%m-%dT%H:%M:00", time.strptime(when, "%I:%M %p on %d %B, %Y"))
         for turn in conversation[f"session_{session}"]:
-            out.append({"text": turn["text"], "speaker": turn["speaker"], "at": at,
-                        "source_id": turn["dia_id"], "session": f"s{session}"})
+            out.append(
+                {
+                    "text": turn["text"],
+                    "speaker": turn["speaker"],
+                    "at": at,
+                    "source_id": turn["dia_id"],
+                    "session": f"s{session}",
+                }
+            )
         session += 1
     return out
 
@@ -69,13 +76,20 @@ def main() -> None:
         stats = mem.stats("bench")
 
     report = {
-        "turns": len(messages), "questions": len(questions), "units": stats.units,
+        "turns": len(messages),
+        "questions": len(questions),
+        "units": stats.units,
         "entities": stats.entities,
-        "graphmem": {"ingest_turns_per_s": round(len(messages) / ingest_s, 1),
-                     "search_ms_p50": percentile_ms(lat, 50), "search_ms_p95": percentile_ms(lat, 95)},
-        "dense_baseline": {"ingest_turns_per_s": round(len(messages) / dense_ingest_s, 1),
-                           "search_ms_p50": percentile_ms(dense_lat, 50),
-                           "search_ms_p95": percentile_ms(dense_lat, 95)},
+        "graphmem": {
+            "ingest_turns_per_s": round(len(messages) / ingest_s, 1),
+            "search_ms_p50": percentile_ms(lat, 50),
+            "search_ms_p95": percentile_ms(lat, 95),
+        },
+        "dense_baseline": {
+            "ingest_turns_per_s": round(len(messages) / dense_ingest_s, 1),
+            "search_ms_p50": percentile_ms(dense_lat, 50),
+            "search_ms_p95": percentile_ms(dense_lat, 95),
+        },
     }
     report["ratios"] = {
         "ingest_time_vs_dense": round(ingest_s / dense_ingest_s, 2),

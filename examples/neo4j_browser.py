@@ -19,9 +19,17 @@ def main(uri: str) -> None:
     with Memory.from_uri(uri, auth=auth) as mem:
         mem.add_messages(
             [
-                {"speaker": "Alice", "at": "2024-01-10", "text": "I live in Paris with my cat Pastel."},
+                {
+                    "speaker": "Alice",
+                    "at": "2024-01-10",
+                    "text": "I live in Paris with my cat Pastel.",
+                },
                 {"speaker": "Alice", "at": "2024-03-02", "text": "I moved to Berlin last week."},
-                {"speaker": "Alice", "at": "2024-03-05", "text": "My sister Ana visits Berlin in May."},
+                {
+                    "speaker": "Alice",
+                    "at": "2024-03-05",
+                    "text": "My sister Ana visits Berlin in May.",
+                },
             ],
             namespace="alice",
             session="browser-demo",

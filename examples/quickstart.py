@@ -45,7 +45,9 @@ def main(path: Path = Path(".graphmem-quickstart")) -> int:
             hits = mem.search(question, namespace="alice", k=3)
             print(question)
             for rank, hit in enumerate(hits, 1):
-                print(f"  {rank}. ({hit.kind}, {hit.score:.3f}, {','.join(hit.source_ids)}) {hit.text}")
+                print(
+                    f"  {rank}. ({hit.kind}, {hit.score:.3f}, {','.join(hit.source_ids)}) {hit.text}"
+                )
             correct += bool(hits) and expected in hits[0].text
             print()
         print(f"top hit right for {correct} of {len(QUESTIONS)} questions")

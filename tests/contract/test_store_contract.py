@@ -20,20 +20,35 @@ def vec(seed: int, dim: int = 384) -> np.ndarray:
 
 def episode(ns: str, text: str, session: str | None = "s1", minutes: int = 0, **kw) -> Episode:
     at = T0 + timedelta(minutes=minutes)
-    return Episode(namespace=ns, content=text, session=session, occurred_at=at, recorded_at=at,
-                   **kw)
+    return Episode(
+        namespace=ns, content=text, session=session, occurred_at=at, recorded_at=at, **kw
+    )
 
 
 def entity(ns: str, name: str, seed: int, type_: str = "name", aliases=()) -> Entity:
     key = name.lower()
-    return Entity(id=entity_id(ns, key), namespace=ns, name=name, canonical=key, type=type_,
-                  aliases=list(aliases), embedding=vec(seed))
+    return Entity(
+        id=entity_id(ns, key),
+        namespace=ns,
+        name=name,
+        canonical=key,
+        type=type_,
+        aliases=list(aliases),
+        embedding=vec(seed),
+    )
 
 
 def unit(ns: str, text: str, ents: list[Entity], eps: list[Episode], seed: int, **kw) -> Unit:
-    return Unit(namespace=ns, text=text, recorded_at=T0, valid_from=T0, embedding=vec(seed),
-                entities=[Involvement(entity_id=e.id, role="mention") for e in ents],
-                episode_ids=[e.id for e in eps], **kw)
+    return Unit(
+        namespace=ns,
+        text=text,
+        recorded_at=T0,
+        valid_from=T0,
+        embedding=vec(seed),
+        entities=[Involvement(entity_id=e.id, role="mention") for e in ents],
+        episode_ids=[e.id for e in eps],
+        **kw,
+    )
 
 
 @pytest.fixture
@@ -45,8 +60,13 @@ def world(store: GraphStore, ns: str) -> dict:
     alice, paris, acme = entity(ns, "Alice", 1), entity(ns, "Paris", 2), entity(ns, "Acme", 3)
     u1 = unit(ns, "Alice moved to Paris", [alice, paris], [e1], 10)
     u2 = unit(ns, "Alice works at Acme", [alice, acme, paris], [e2], 11, kind="event")
-    store.write(Batch(entities=[alice, paris, acme], units=[u1, u2],
-                      processed={e1.id: vec(20), e2.id: vec(21)}))
+    store.write(
+        Batch(
+            entities=[alice, paris, acme],
+            units=[u1, u2],
+            processed={e1.id: vec(20), e2.id: vec(21)},
+        )
+    )
     return {"e1": e1, "e2": e2, "alice": alice, "paris": paris, "acme": acme, "u1": u1, "u2": u2}
 
 
@@ -59,8 +79,11 @@ def test_episodes_round_trip_with_order_and_session_chain(store, ns, world):
     assert got[0].seq == got[1].seq + 1
     adj = store.adjacency(ns)
     index = adj.index()
-    nexts = {(adj.ids[s], adj.ids[d]) for s, d, t in zip(adj.src, adj.dst, adj.types, strict=True)
-             if t == "NEXT"}
+    nexts = {
+        (adj.ids[s], adj.ids[d])
+        for s, d, t in zip(adj.src, adj.dst, adj.types, strict=True)
+        if t == "NEXT"
+    }
     assert nexts == {(e1.id, e2.id)}
     assert adj.kinds[index[e1.id]] == "episode"
 
@@ -121,24 +144,41 @@ def test_status_and_temporal_updates(store, ns, world):
     (failed,) = store.episodes_by_status(ns, ["failed"])
     assert failed.error == "LLM down"
     end = int((T0 + timedelta(days=30)).timestamp() * 1000)
-    store.update_units(ns, [UnitUpdate(id=world["u1"].id, status="superseded", valid_to_ms=end,
-                                       expired_at_ms=end)])
+    store.update_units(
+        ns, [UnitUpdate(id=world["u1"].id, status="superseded", valid_to_ms=end, expired_at_ms=end)]
+    )
     (u1,) = store.get_units(ns, [world["u1"].id])
     assert u1.status == "superseded" and u1.valid_to == T0 + timedelta(days=30)
     assert store.stats(ns).active_units == 1
 
 
 def test_edges_and_summaries(store, ns, world):
-    store.write(Batch(edges=[Edge(type="SUPERSEDES", src=world["u2"].id, dst=world["u1"].id,
-                                  props={"reason": "update"})]))
-    summary = Summary(namespace=ns, text="Alice lives and works in Paris.", span_from=T0,
-                      covers=[world["u1"].id, world["e2"].id], embedding=vec(30))
+    store.write(
+        Batch(
+            edges=[
+                Edge(
+                    type="SUPERSEDES",
+                    src=world["u2"].id,
+                    dst=world["u1"].id,
+                    props={"reason": "update"},
+                )
+            ]
+        )
+    )
+    summary = Summary(
+        namespace=ns,
+        text="Alice lives and works in Paris.",
+        span_from=T0,
+        covers=[world["u1"].id, world["e2"].id],
+        embedding=vec(30),
+    )
     store.write(Batch(summaries=[summary]))
     (got,) = store.get_summaries(ns, [summary.id])
     assert got.text == summary.text and got.span_from == T0
     adj = store.adjacency(ns)
-    typed = {(adj.ids[s], adj.ids[d], t) for s, d, t in zip(adj.src, adj.dst, adj.types,
-                                                              strict=True)}
+    typed = {
+        (adj.ids[s], adj.ids[d], t) for s, d, t in zip(adj.src, adj.dst, adj.types, strict=True)
+    }
     assert (world["u2"].id, world["u1"].id, "SUPERSEDES") in typed
     assert (summary.id, world["e2"].id, "COVERS") in typed
     assert store.node_ids(ns, "summary") == [summary.id]

@@ -13,9 +13,20 @@ import networkx as nx
 
 def graphmem(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "graphmem", "--path", str(tmp_path / "store"), "--embedder",
-         "hash", "-q", *args],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "graphmem",
+            "--path",
+            str(tmp_path / "store"),
+            "--embedder",
+            "hash",
+            "-q",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
     )
 
@@ -23,12 +34,30 @@ def graphmem(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
 def test_ingest_search_history_stats_export(tmp_path):
     chat = tmp_path / "chat.jsonl"
     rows = [
-        {"namespace": "alice", "session": "s1", "speaker": "Alice", "at": "2024-01-10T10:00:00",
-         "text": "I moved to Porto last week.", "source_id": "m1"},
-        {"namespace": "alice", "session": "s1", "speaker": "Alice", "at": "2024-01-10T10:01:00",
-         "text": "My cat Miso hates the rain.", "source_id": "m2"},
-        {"namespace": "bob", "session": "s9", "speaker": "Bob", "at": "2024-01-11T08:00:00",
-         "text": "Bob trains for the Porto marathon.", "source_id": "b1"},
+        {
+            "namespace": "alice",
+            "session": "s1",
+            "speaker": "Alice",
+            "at": "2024-01-10T10:00:00",
+            "text": "I moved to Porto last week.",
+            "source_id": "m1",
+        },
+        {
+            "namespace": "alice",
+            "session": "s1",
+            "speaker": "Alice",
+            "at": "2024-01-10T10:01:00",
+            "text": "My cat Miso hates the rain.",
+            "source_id": "m2",
+        },
+        {
+            "namespace": "bob",
+            "session": "s9",
+            "speaker": "Bob",
+            "at": "2024-01-11T08:00:00",
+            "text": "Bob trains for the Porto marathon.",
+            "source_id": "b1",
+        },
     ]
     chat.write_text("\n".join(json.dumps(r) for r in rows) + "\n", "utf-8")
     out = graphmem(tmp_path, "ingest", str(chat))
@@ -52,8 +81,10 @@ def test_ingest_search_history_stats_export(tmp_path):
     assert sorted(set(labels.values())) == ["Entity", "Episode", "Unit"]
     assert sum(1 for v in labels.values() if v == "Episode") == 2
     json_file = tmp_path / "alice.json"
-    assert graphmem(tmp_path, "-n", "alice", "export", str(json_file), "--format",
-                    "json").returncode == 0
+    assert (
+        graphmem(tmp_path, "-n", "alice", "export", str(json_file), "--format", "json").returncode
+        == 0
+    )
     assert len(json.loads(json_file.read_text())["nodes"]) == len(graph)
 
 

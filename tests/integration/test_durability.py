@@ -25,8 +25,12 @@ with Memory(path=path, embedder=HashEmbedder()) as mem:
 
 def _writer(path: Path, tag: str, count: int) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    return subprocess.Popen([sys.executable, "-c", WRITER, str(path), tag, str(count)],
-                            stdout=subprocess.PIPE, text=True, env=env)
+    return subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(path), tag, str(count)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
 
 
 def test_sigkill_loses_no_acknowledged_episode(tmp_path):

@@ -10,8 +10,10 @@ from hypothesis import strategies as st
 
 from graphmem import HashEmbedder, Memory
 
-WORDS = st.sampled_from("Alice Bob Paris Berlin cello dog marathon tea Acme Oslo jazz 2019 "
-                        "moved likes works visited bought the in at a".split())
+WORDS = st.sampled_from(
+    "Alice Bob Paris Berlin cello dog marathon tea Acme Oslo jazz 2019 "
+    "moved likes works visited bought the in at a".split()
+)
 SENTENCE = st.lists(WORDS, min_size=2, max_size=9).map(lambda ws: " ".join(ws) + ".")
 NAMESPACES = st.sampled_from(["alice", "bob", "carol", "alice2", "ALICE"])
 

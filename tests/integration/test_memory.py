@@ -18,8 +18,14 @@ from graphmem import (
 
 
 def test_add_returns_the_stored_processed_episode(memory: Memory):
-    ep = memory.add("Alice moved to Berlin in March.", namespace="a", at="2024-04-02T10:00:00",
-                    speaker="Alice", session="s1", source_id="msg-1")
+    ep = memory.add(
+        "Alice moved to Berlin in March.",
+        namespace="a",
+        at="2024-04-02T10:00:00",
+        speaker="Alice",
+        session="s1",
+        source_id="msg-1",
+    )
     assert ep.id and ep.status == "processed" and ep.source_id == "msg-1"
     stored = memory.get(ep.id, namespace="a")
     assert stored.content == "Alice moved to Berlin in March."
@@ -28,12 +34,23 @@ def test_add_returns_the_stored_processed_episode(memory: Memory):
 
 
 def test_search_returns_hits_with_provenance(memory: Memory):
-    memory.add_messages([
-        {"text": "I adopted a dog named Rex last week.", "speaker": "Sam", "source_id": "d1"},
-        {"text": "My sister Ana plays the cello in Lisbon.", "speaker": "Sam", "source_id": "d2"},
-        {"text": "Work has been busy with the quarterly report.", "speaker": "Sam",
-         "source_id": "d3"},
-    ], namespace="sam", session="s1")
+    memory.add_messages(
+        [
+            {"text": "I adopted a dog named Rex last week.", "speaker": "Sam", "source_id": "d1"},
+            {
+                "text": "My sister Ana plays the cello in Lisbon.",
+                "speaker": "Sam",
+                "source_id": "d2",
+            },
+            {
+                "text": "Work has been busy with the quarterly report.",
+                "speaker": "Sam",
+                "source_id": "d3",
+            },
+        ],
+        namespace="sam",
+        session="s1",
+    )
     hits = memory.search("Who plays the cello?", namespace="sam", k=3)
     assert hits[0].source_ids == ["d2"] and hits[0].kind == "unit"
     assert "cello" in hits[0].text and hits[0].episode_ids
@@ -50,8 +67,9 @@ def test_episodes_without_units_are_still_found(memory: Memory):
 
 def test_as_of_filters_by_validity(memory: Memory):
     memory.add("I live in Paris.", namespace="u", at="2024-01-10", speaker="Ann")
-    later = memory.add("I started a new job at Globex in Rome.", namespace="u",
-                       at="2024-03-10", speaker="Ann")
+    later = memory.add(
+        "I started a new job at Globex in Rome.", namespace="u", at="2024-03-10", speaker="Ann"
+    )
     before = memory.search("Globex Rome job", namespace="u", k=5, as_of="2024-02-01")
     assert all(later.id not in h.episode_ids for h in before)
     after = memory.search("Globex Rome job", namespace="u", k=5, as_of="2024-04-01")
@@ -82,8 +100,14 @@ def test_forget_erases_content_everywhere(memory: Memory):
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("", "empty"), ("   \n\t", "empty"), (None, "must be a string"), (42, "must be a string"),
-     ("bad \udcff surrogate", "not valid Unicode"), ("x" * 100_001, "limit is 100,000")],
+    [
+        ("", "empty"),
+        ("   \n\t", "empty"),
+        (None, "must be a string"),
+        (42, "must be a string"),
+        ("bad \udcff surrogate", "not valid Unicode"),
+        ("x" * 100_001, "limit is 100,000"),
+    ],
 )
 def test_bad_text_is_refused_and_nothing_is_lost(memory: Memory, text, message):
     kept = memory.add("Dana visited Oslo.", namespace="b")
@@ -101,8 +125,13 @@ def test_one_bad_message_rejects_the_whole_call(memory: Memory):
 
 @pytest.mark.parametrize(
     "text",
-    ["'}) DETACH DELETE n //", "MATCH (n) DETACH DELETE n; DROP TABLE episodes; --",
-     "Zoë 🚀 naïve café — 東京 \u202e mirrored", "ctrl\x00chars\x07here\x1b[31m", "\ufeffBOM"],
+    [
+        "'}) DETACH DELETE n //",
+        "MATCH (n) DETACH DELETE n; DROP TABLE episodes; --",
+        "Zoë 🚀 naïve café — 東京 \u202e mirrored",
+        "ctrl\x00chars\x07here\x1b[31m",
+        "\ufeffBOM",
+    ],
 )
 def test_odd_text_is_stored_literally(memory: Memory, text):
     ep = memory.add(text, namespace="odd")
@@ -173,8 +202,9 @@ def test_processing_failure_keeps_the_episode_and_rebuild_finishes_it(tmp_path):
 def test_async_memory(tmp_path):
     async def run() -> None:
         async with AsyncMemory(path=tmp_path / "am", embedder=HashEmbedder()) as mem:
-            await asyncio.gather(*(mem.add(f"Ivy met Jon in Kyoto on trip {i}.", namespace="z")
-                                   for i in range(5)))
+            await asyncio.gather(
+                *(mem.add(f"Ivy met Jon in Kyoto on trip {i}.", namespace="z") for i in range(5))
+            )
             hits = await mem.search("Kyoto", namespace="z", k=3)
             assert len(hits) == 3 and all("Kyoto" in h.text for h in hits)
             assert (await mem.stats("z")).episodes == 5

@@ -15,8 +15,13 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.mark.slow
 def test_quickstart_gets_every_top_hit_right(tmp_path):
-    out = subprocess.run([sys.executable, str(REPO / "examples" / "quickstart.py")],
-                         capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    out = subprocess.run(
+        [sys.executable, str(REPO / "examples" / "quickstart.py")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "top hit right for 3 of 3 questions" in out.stdout
 
@@ -24,16 +29,32 @@ def test_quickstart_gets_every_top_hit_right(tmp_path):
 @pytest.mark.slow
 def test_paraphrased_questions_find_the_memory(tmp_path, minilm):
     with Memory(path=tmp_path / "m", embedder=minilm) as mem:
-        mem.add_messages([
-            {"speaker": "Nia", "text": "I finally bought a used Subaru Outback last weekend.",
-             "source_id": "car"},
-            {"speaker": "Nia", "text": "My daughter Zara started kindergarten in September.",
-             "source_id": "kid"},
-            {"speaker": "Nia", "text": "I've been learning to play the violin for two years.",
-             "source_id": "music"},
-            {"speaker": "Nia", "text": "We spent the holidays skiing in the Dolomites.",
-             "source_id": "trip"},
-        ], namespace="nia", session="s")
+        mem.add_messages(
+            [
+                {
+                    "speaker": "Nia",
+                    "text": "I finally bought a used Subaru Outback last weekend.",
+                    "source_id": "car",
+                },
+                {
+                    "speaker": "Nia",
+                    "text": "My daughter Zara started kindergarten in September.",
+                    "source_id": "kid",
+                },
+                {
+                    "speaker": "Nia",
+                    "text": "I've been learning to play the violin for two years.",
+                    "source_id": "music",
+                },
+                {
+                    "speaker": "Nia",
+                    "text": "We spent the holidays skiing in the Dolomites.",
+                    "source_id": "trip",
+                },
+            ],
+            namespace="nia",
+            session="s",
+        )
         expectations = {
             "What vehicle does Nia drive?": "car",
             "Which musical instrument is Nia studying?": "music",

@@ -15,8 +15,20 @@ from tests.conftest import REPO
 LINTER = REPO / "tools" / "cypherlint"
 LABELS = ["Episode", "Entity", "Unit", "Summary", "Namespace", "Alias", "Erasure"]
 REL_TYPES = ["NEXT", "SAME_AS", "INVOLVES", "FROM", "COVERS", "SUPERSEDES", "ALIAS_OF"]
-EXTRA_KEYS = ["keys", "search_text", "seq", "version", "erasures", "key", "label", "erased_at",
-              "role", "embedding", "name", "entity_id"]  # entity_id: a key of the rows sent
+EXTRA_KEYS = [
+    "keys",
+    "search_text",
+    "seq",
+    "version",
+    "erasures",
+    "key",
+    "label",
+    "erased_at",
+    "role",
+    "embedding",
+    "name",
+    "entity_id",
+]  # entity_id: a key of the rows sent
 
 
 def schema() -> dict:
@@ -32,9 +44,12 @@ def lint(statements: dict[str, str]) -> dict[str, list[dict]]:
     if not (LINTER / "node_modules").is_dir():
         pytest.fail(f"the Cypher linter is not installed: run `npm ci --prefix {LINTER}`")
     out = subprocess.run(
-        ["node", str(LINTER / "lint.mjs")], input=json.dumps(
-            {"schema": schema(), "statements": statements}), capture_output=True, text=True,
-        timeout=300, check=True,
+        ["node", str(LINTER / "lint.mjs")],
+        input=json.dumps({"schema": schema(), "statements": statements}),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
     )
     return json.loads(out.stdout)
 
@@ -48,12 +63,14 @@ def test_every_shipped_statement_parses_and_names_only_known_schema():
 
 
 def test_the_check_catches_broken_statements():
-    report = lint({
-        "syntax": "MATCH (n:Unit RETURN n",
-        "label": "MATCH (n:Unti {namespace: $namespace}) RETURN n.id",
-        "function": "RETURN db.index.vector.queryNodez($i, 1, $v)",
-        "ok": "MATCH (n:Unit {namespace: $namespace}) RETURN n.id",
-    })
+    report = lint(
+        {
+            "syntax": "MATCH (n:Unit RETURN n",
+            "label": "MATCH (n:Unti {namespace: $namespace}) RETURN n.id",
+            "function": "RETURN db.index.vector.queryNodez($i, 1, $v)",
+            "ok": "MATCH (n:Unit {namespace: $namespace}) RETURN n.id",
+        }
+    )
     assert report["syntax"][0]["severity"] == "error"
     assert report["label"] and report["function"]
     assert report["ok"] == []

@@ -25,8 +25,14 @@ def test_lucene_query_passes_no_syntax_through():
 
 
 def test_episode_round_trip():
-    ep = Episode(namespace="a", content="hi there", speaker="Al", occurred_at=T, recorded_at=T,
-                 embedding=np.ones(3, np.float32))
+    ep = Episode(
+        namespace="a",
+        content="hi there",
+        speaker="Al",
+        occurred_at=T,
+        recorded_at=T,
+        embedding=np.ones(3, np.float32),
+    )
     row = n4.episode_row(ep)
     assert row["occurred_at"] == int(T.timestamp() * 1000) and row["embedding"] == [1.0] * 3
     assert "session" not in row  # Neo4j drops null properties: none are sent
@@ -35,28 +41,43 @@ def test_episode_round_trip():
 
 
 def test_unit_round_trip():
-    u = Unit(namespace="a", text="x", recorded_at=T, valid_from=T,
-             entities=[Involvement(entity_id="e1", role="subject"), Involvement(entity_id="e2")],
-             episode_ids=["ep1"])
+    u = Unit(
+        namespace="a",
+        text="x",
+        recorded_at=T,
+        valid_from=T,
+        entities=[Involvement(entity_id="e1", role="subject"), Involvement(entity_id="e2")],
+        episode_ids=["ep1"],
+    )
     row = n4.unit_row(u)
-    assert row["arms"] == [{"entity_id": "e1", "role": "subject"},
-                           {"entity_id": "e2", "role": "mention"}]
-    node = {**{k: v for k, v in row["props"].items() if k != "embedding"}, "arms": row["arms"],
-            "episode_ids": row["episode_ids"], "valid_to": None, "expired_at": None}
+    assert row["arms"] == [
+        {"entity_id": "e1", "role": "subject"},
+        {"entity_id": "e2", "role": "mention"},
+    ]
+    node = {
+        **{k: v for k, v in row["props"].items() if k != "embedding"},
+        "arms": row["arms"],
+        "episode_ids": row["episode_ids"],
+        "valid_to": None,
+        "expired_at": None,
+    }
     back = n4.unit_from(node)
     assert back.valid_from == T and back.entities == u.entities and back.episode_ids == ["ep1"]
     assert back.text == "x" and back.status == "active"
 
 
 def test_entity_keys_cover_aliases():
-    row = n4.entity_row(Entity(id="1", namespace="a", name="Alice", canonical="alice",
-                               aliases=["Ally"]))
+    row = n4.entity_row(
+        Entity(id="1", namespace="a", name="Alice", canonical="alice", aliases=["Ally"])
+    )
     assert row["keys"] == ["alice", "ally"]
 
 
 def test_adjacency_from_rows():
-    adj = n4.adjacency_from([{"src": "u", "dst": "e", "type": "INVOLVES"},
-                             {"src": "u", "dst": "p", "type": "FROM"}], version=7)
+    adj = n4.adjacency_from(
+        [{"src": "u", "dst": "e", "type": "INVOLVES"}, {"src": "u", "dst": "p", "type": "FROM"}],
+        version=7,
+    )
     assert adj.ids == ["u", "e", "p"] and adj.kinds == ["unit", "entity", "episode"]
     assert adj.src.tolist() == [0, 0] and adj.dst.tolist() == [1, 2] and adj.version == 7
 

@@ -15,16 +15,26 @@ def adjacency(edges: list[tuple[str, str, str]]) -> Adjacency:
             if n not in ids:
                 ids.append(n)
     return Adjacency(
-        ids=ids, kinds=["unit" if n.startswith("u") else "entity" for n in ids],
+        ids=ids,
+        kinds=["unit" if n.startswith("u") else "entity" for n in ids],
         src=np.array([ids.index(s) for s, _, _ in edges]),
         dst=np.array([ids.index(d) for _, d, _ in edges]),
-        types=[t for _, _, t in edges], version=1,
+        types=[t for _, _, t in edges],
+        version=1,
     )
 
 
-EDGES = [("u1", "alice", "INVOLVES"), ("u1", "paris", "INVOLVES"), ("u2", "alice", "INVOLVES"),
-         ("u2", "acme", "INVOLVES"), ("u3", "bob", "INVOLVES"), ("u3", "acme", "INVOLVES"),
-         ("u2", "u3", "NEXT"), ("u3", "u1", "SUPERSEDES"), ("u4", "zed", "INVOLVES")]
+EDGES = [
+    ("u1", "alice", "INVOLVES"),
+    ("u1", "paris", "INVOLVES"),
+    ("u2", "alice", "INVOLVES"),
+    ("u2", "acme", "INVOLVES"),
+    ("u3", "bob", "INVOLVES"),
+    ("u3", "acme", "INVOLVES"),
+    ("u2", "u3", "NEXT"),
+    ("u3", "u1", "SUPERSEDES"),
+    ("u4", "zed", "INVOLVES"),
+]
 
 
 def test_matches_networkx_personalized_pagerank():
@@ -38,8 +48,14 @@ def test_matches_networkx_personalized_pagerank():
     for s, d, t in EDGES:
         if WEIGHTS[t] > 0:
             g.add_edge(s, d, weight=WEIGHTS[t])
-    expected = nx.pagerank(g, alpha=0.5, personalization={"paris": 1.0, "u3": 0.3}, tol=1e-14,
-                           weight="weight", dangling={"paris": 1.0, "u3": 0.3})
+    expected = nx.pagerank(
+        g,
+        alpha=0.5,
+        personalization={"paris": 1.0, "u3": 0.3},
+        tol=1e-14,
+        weight="weight",
+        dangling={"paris": 1.0, "u3": 0.3},
+    )
     for node, score in expected.items():
         assert ours[adj.ids.index(node)] == pytest.approx(score, abs=1e-8)
     assert ours.sum() == pytest.approx(1.0)
