@@ -21,6 +21,10 @@ from ..timeutil import from_ms, now_ms, to_ms
 from .base import Adjacency, Batch, Label, UnitUpdate, ordered_like
 
 DB_FILE = "graphmem.db"
+_EPISODE_COLUMNS = (
+    "id, namespace, content, source, speaker, session, source_id, occurred_at, recorded_at, "
+    "status, error, seq"
+)
 _TABLES: dict[str, str] = {
     "episode": "episodes",
     "unit": "units",
@@ -418,8 +422,7 @@ class SQLiteStore:
         if not ids:
             return []
         rows = self._query(
-            "SELECT id, namespace, content, source, speaker, session, source_id, occurred_at, "
-            f"recorded_at, status, error, seq FROM episodes WHERE namespace = ? AND id IN ({_in(ids)})",
+            f"SELECT {_EPISODE_COLUMNS} FROM episodes WHERE namespace = ? AND id IN ({_in(ids)})",
             [namespace, *ids],
         )
         return ordered_like(ids, [_episode(r) for r in rows])
@@ -428,8 +431,7 @@ class SQLiteStore:
         self, namespace: str, statuses: list[EpisodeStatus], limit: int = 1000
     ) -> list[Episode]:
         rows = self._query(
-            "SELECT id, namespace, content, source, speaker, session, source_id, occurred_at, "
-            f"recorded_at, status, error, seq FROM episodes WHERE namespace = ? "
+            f"SELECT {_EPISODE_COLUMNS} FROM episodes WHERE namespace = ? "
             f"AND status IN ({_in(statuses)}) ORDER BY seq LIMIT ?",
             [namespace, *statuses, limit],
         )
