@@ -107,6 +107,21 @@ def cmd_export(mem: Memory, args: argparse.Namespace) -> None:
     print(json.dumps({"written": str(out), "format": args.format}))
 
 
+def cmd_bench(mem: Memory | None, args: argparse.Namespace) -> None:
+    from .benchmarks import locomo
+
+    ks = [int(k) for k in args.k.split(",")]
+    if args.mode != "zero":
+        raise CLIError("only --mode zero is available until the LLM agents land")
+    report = locomo.run(
+        Path(args.data), ks, _embedder(args), limit=args.limit, progress=not args.quiet
+    )
+    text = json.dumps(report, indent=1)
+    if args.json:
+        Path(args.json).write_text(text + "\n", "utf-8")
+    print(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="graphmem", description=__doc__)
     parser.add_argument("--path", help="data folder of the embedded store (default ./.graphmem)")
@@ -137,15 +152,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("out")
     p.add_argument("--format", choices=["graphml", "json"], default="graphml")
     p.set_defaults(run=cmd_export)
+    bench = sub.add_parser("bench", help="benchmarks against baselines in the same run")
+    bench_sub = bench.add_subparsers(dest="benchmark", required=True)
+    p = bench_sub.add_parser("locomo", help="LoCoMo evidence recall@k vs dense and BM25")
+    p.add_argument("--data", required=True, help="locomo JSON (list of conversations)")
+    p.add_argument("--k", default="5,10,25", help="comma-separated cut-offs")
+    p.add_argument("--mode", choices=["zero", "llm"], default="zero")
+    p.add_argument("--limit", type=int, help="only the first N conversations")
+    p.add_argument("--json", help="also write the report to this file")
+    p.set_defaults(run=cmd_bench, standalone=True)
     return parser
+
+
+def _embedder(args: argparse.Namespace):
+    from .embed import HashEmbedder, SentenceTransformerEmbedder
+
+    return HashEmbedder() if args.embedder == "hash" else SentenceTransformerEmbedder()
 
 
 def _open(args: argparse.Namespace) -> Memory:
     import os
 
-    from .embed import HashEmbedder
-
-    embedder = HashEmbedder() if args.embedder == "hash" else None
+    embedder = _embedder(args)
     if args.uri:
         password = os.environ.get("NEO4J_PASSWORD")
         auth = (args.user, password) if password else None
@@ -158,8 +186,11 @@ def main(argv: list[str] | None = None) -> int:
     args.namespace_given = args.namespace is not None
     args.namespace = args.namespace or "default"
     try:
-        with _open(args) as mem:
-            args.run(mem, args)
+        if getattr(args, "standalone", False):  # benchmarks open their own stores
+            args.run(None, args)
+        else:
+            with _open(args) as mem:
+                args.run(mem, args)
     except GraphmemError as exc:
         print(f"graphmem: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 1

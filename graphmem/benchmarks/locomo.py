@@ -1,0 +1,125 @@
+"""LoCoMo evidence recall@k: graphmem vs dense vs BM25, each judged on k distinct turns."""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ..embed import Embedder
+from ..memory import Memory
+from .baselines import BM25Baseline, DenseBaseline
+
+CATEGORIES = ("1", "2", "3", "4")
+
+
+def turn_text(turn: dict[str, Any]) -> str:
+    """A turn as every system sees it: its text, plus the caption of a shared photo."""
+    text = turn["text"]
+    if turn.get("blip_caption"):
+        text += f" [shares a photo: {turn['blip_caption']}]"
+    return text
+
+
+def messages(conversation: dict[str, Any]) -> list[dict[str, Any]]:
+    """The turns of a LoCoMo conversation as graphmem messages."""
+    out = []
+    session = 1
+    while f"session_{session}" in conversation:
+        when = datetime.strptime(
+            conversation[f"session_{session}_date_time"], "%I:%M %p on %d %B, %Y"
+        )
+        for turn in conversation[f"session_{session}"]:
+            out.append(
+                {
+                    "text": turn_text(turn),
+                    "speaker": turn["speaker"],
+                    "at": when,
+                    "source_id": turn["dia_id"],
+                    "session": f"session_{session}",
+                }
+            )
+        session += 1
+    return out
+
+
+def evidence(qa: dict[str, Any]) -> list[str]:
+    """Gold dia_ids; malformed strings such as "D8:6; D9:17" are split."""
+    return [e for raw in qa.get("evidence", []) for e in re.split(r"[;,\s]+", raw) if e]
+
+
+def recall(ranked: list[str], gold: list[str], k: int) -> float:
+    top = set(ranked[:k])
+    return sum(g in top for g in gold) / len(gold)
+
+
+def graphmem_ranking(mem: Memory, namespace: str, question: str, depth: int) -> list[str]:
+    """graphmem's hits as distinct turns (source ids) in rank order."""
+    ranked: list[str] = []
+    for hit in mem.search(question, namespace=namespace, k=depth):
+        for source_id in hit.source_ids:
+            if source_id not in ranked:
+                ranked.append(source_id)
+    return ranked
+
+
+def run(
+    data: Path, ks: list[int], embedder: Embedder, limit: int | None = None, progress: bool = True
+) -> dict[str, Any]:
+    samples = json.loads(Path(data).read_text("utf-8"))[:limit]
+    depth = max(ks)
+    systems = ("graphmem", "dense", "bm25")
+    scores: dict[str, dict[int, dict[str, list[float]]]] = {
+        s: {k: {c: [] for c in CATEGORIES} for k in ks} for s in systems
+    }
+    ingest_s = 0.0
+    turns = 0
+    latencies: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp, Memory(path=tmp, embedder=embedder) as mem:
+        for sample in samples:
+            namespace = sample["sample_id"]
+            msgs = messages(sample["conversation"])
+            turns += len(msgs)
+            start = time.perf_counter()
+            mem.add_messages(msgs, namespace=namespace)
+            ingest_s += time.perf_counter() - start
+            ids = [m["source_id"] for m in msgs]
+            texts = [f"{m['speaker']}: {m['text']}" for m in msgs]
+            baselines = {
+                "dense": DenseBaseline(embedder, ids, texts),
+                "bm25": BM25Baseline(ids, texts),
+            }
+            for qa in sample["qa"]:
+                category = str(qa["category"])
+                gold = evidence(qa)
+                if category not in CATEGORIES or not gold:
+                    continue
+                start = time.perf_counter()
+                ranked = {"graphmem": graphmem_ranking(mem, namespace, qa["question"], depth)}
+                latencies.append(time.perf_counter() - start)
+                for name, baseline in baselines.items():
+                    ranked[name] = baseline.rank(qa["question"], depth)
+                for system in systems:
+                    for k in ks:
+                        scores[system][k][category].append(recall(ranked[system], gold, k))
+            if progress:
+                print(f"{namespace}: {len(msgs)} turns", flush=True)
+    report: dict[str, Any] = {"systems": {}}
+    for system in systems:
+        report["systems"][system] = {}
+        for k in ks:
+            per = {c: round(statistics.fmean(v), 3) for c, v in scores[system][k].items() if v}
+            everything = [x for v in scores[system][k].values() for x in v]
+            per["overall"] = round(statistics.fmean(everything), 3)
+            report["systems"][system][f"recall@{k}"] = per
+    latencies.sort()
+    report["ingest_s"] = round(ingest_s, 2)
+    report["ingest_turns_per_s"] = round(turns / ingest_s, 1)
+    report["query_ms_p50"] = round(1000 * latencies[len(latencies) // 2], 1)
+    report["query_ms_p95"] = round(1000 * latencies[int(len(latencies) * 0.95)], 1)
+    return report
