@@ -17,6 +17,8 @@ class RetrievalConfig:
     """Probability that the walk follows an edge rather than jumping back to a seed."""
     passage_weight: float = 0.05
     """Seed weight of candidate units/episodes relative to seed entities (HippoRAG 2)."""
+    specificity: float = 1.0
+    """Seed entities are divided by (number of neighbours) ** specificity: rare entities count more."""
     entity_min_similarity: float = 0.55
     """Entities nearer the query than this (cosine) become seeds."""
     lexical_weight: float = 0.5

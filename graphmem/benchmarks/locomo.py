@@ -59,9 +59,10 @@ def recall(ranked: list[str], gold: list[str], k: int) -> float:
 
 
 def graphmem_ranking(mem: Memory, namespace: str, question: str, depth: int) -> list[str]:
-    """graphmem's hits as distinct turns (source ids) in rank order."""
+    """graphmem's hits as distinct turns (source ids) in rank order; hits are fetched 3 deep per
+    turn wanted, since several units can come from one turn."""
     ranked: list[str] = []
-    for hit in mem.search(question, namespace=namespace, k=depth):
+    for hit in mem.search(question, namespace=namespace, k=3 * depth):
         for source_id in hit.source_ids:
             if source_id not in ranked:
                 ranked.append(source_id)

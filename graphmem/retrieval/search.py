@@ -89,7 +89,7 @@ class Retriever:
         for ent_id, score in cand.entities.items():
             i = graph.index.get(ent_id)
             if i is not None:
-                seeds[i] += score / max(graph.degree[i], 1)
+                seeds[i] += score / max(graph.degree[i], 1) ** self.config.specificity
         outside: dict[str, float] = {}
         for node_id, score in cand.passages.items():
             weight = score * self.config.passage_weight

@@ -7,28 +7,43 @@ import json
 from graphmem.benchmarks.locomo import evidence, recall
 from graphmem.cli import main
 
-SAMPLE = [{
-    "sample_id": "conv-x",
-    "conversation": {
-        "speaker_a": "Ana", "speaker_b": "Ben",
-        "session_1_date_time": "1:56 pm on 8 May, 2023",
-        "session_1": [
-            {"speaker": "Ana", "dia_id": "D1:1", "text": "I adopted a greyhound called Dash."},
-            {"speaker": "Ben", "dia_id": "D1:2", "text": "Nice! I am training for the Boston marathon.",
-             "blip_caption": "a photo of running shoes"},
-            {"speaker": "Ana", "dia_id": "D1:3", "text": "Dash loves the beach in Cascais."},
+SAMPLE = [
+    {
+        "sample_id": "conv-x",
+        "conversation": {
+            "speaker_a": "Ana",
+            "speaker_b": "Ben",
+            "session_1_date_time": "1:56 pm on 8 May, 2023",
+            "session_1": [
+                {"speaker": "Ana", "dia_id": "D1:1", "text": "I adopted a greyhound called Dash."},
+                {
+                    "speaker": "Ben",
+                    "dia_id": "D1:2",
+                    "text": "Nice! I am training for the Boston marathon.",
+                    "blip_caption": "a photo of running shoes",
+                },
+                {"speaker": "Ana", "dia_id": "D1:3", "text": "Dash loves the beach in Cascais."},
+            ],
+            "session_2_date_time": "10:00 am on 20 May, 2023",
+            "session_2": [
+                {"speaker": "Ben", "dia_id": "D2:1", "text": "I finished the marathon yesterday!"},
+            ],
+        },
+        "qa": [
+            {
+                "question": "What is the name of Ana's greyhound?",
+                "evidence": ["D1:1"],
+                "category": 4,
+            },
+            {
+                "question": "When did Ben run the marathon?",
+                "evidence": ["D2:1; D1:2"],
+                "category": 2,
+            },
+            {"question": "Adversarial", "evidence": ["D1:3"], "category": 5},
         ],
-        "session_2_date_time": "10:00 am on 20 May, 2023",
-        "session_2": [
-            {"speaker": "Ben", "dia_id": "D2:1", "text": "I finished the marathon yesterday!"},
-        ],
-    },
-    "qa": [
-        {"question": "What is the name of Ana's greyhound?", "evidence": ["D1:1"], "category": 4},
-        {"question": "When did Ben run the marathon?", "evidence": ["D2:1; D1:2"], "category": 2},
-        {"question": "Adversarial", "evidence": ["D1:3"], "category": 5},
-    ],
-}]
+    }
+]
 
 
 def test_metric_helpers():
@@ -41,8 +56,21 @@ def test_bench_locomo_reports_every_system_per_category(tmp_path, capsys):
     data = tmp_path / "locomo.json"
     data.write_text(json.dumps(SAMPLE))
     out = tmp_path / "report.json"
-    code = main(["--embedder", "hash", "-q", "bench", "locomo", "--data", str(data), "--k", "1,4",
-                 "--json", str(out)])
+    code = main(
+        [
+            "--embedder",
+            "hash",
+            "-q",
+            "bench",
+            "locomo",
+            "--data",
+            str(data),
+            "--k",
+            "1,4",
+            "--json",
+            str(out),
+        ]
+    )
     assert code == 0
     report = json.loads(out.read_text())
     assert set(report["systems"]) == {"graphmem", "dense", "bm25"}
