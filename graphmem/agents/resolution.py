@@ -37,11 +37,14 @@ class EntityResolver:
                 if key in first:
                     resolved.setdefault(key, ent)
         missing = [key for key in first if key not in resolved]
-        vectors = self.embedder.embed([first[key].name for key in missing])
+        # Only names are embedded: concepts, dates and numbers are found by their exact key.
+        named = [key for key in missing if first[key].type in NAMED_TYPES]
+        vectors = dict(zip(named, self.embedder.embed([first[k].name for k in named]), strict=True))
         upserts: list[Entity] = []
-        for key, vector in zip(missing, vectors, strict=True):
+        for key in missing:
             mention = first[key]
-            match = self._similar(mention, vector) if mention.type in NAMED_TYPES else None
+            vector = vectors.get(key)
+            match = self._similar(mention, vector) if vector is not None else None
             if match is not None:
                 alias = match.model_copy(update={"aliases": [mention.name]})
                 resolved[key] = alias
