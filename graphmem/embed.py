@@ -66,6 +66,72 @@ class SentenceTransformerEmbedder:
         )
         return np.asarray(vectors, dtype=np.float32)
 
+    def embed_spans(
+        self, texts: list[str], spans: list[list[Span]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """One encoder pass per text ("late chunking"): each text's vector, and a vector per span
+        pooled from the same contextual token embeddings (spans outside the model's window get the
+        whole text's vector)."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32), []
+        model = self._model()
+        tokens = model.encode(
+            texts,
+            batch_size=self.batch_size,
+            output_value="token_embeddings",
+            convert_to_numpy=False,
+            show_progress_bar=False,
+        )
+        offsets = model.tokenizer(
+            texts, truncation=True, max_length=model.max_seq_length, return_offsets_mapping=True
+        )["offset_mapping"]
+        whole = np.zeros((len(texts), self.dim), dtype=np.float32)
+        parts: list[np.ndarray] = []
+        for i, (emb, text_offsets, text_spans) in enumerate(
+            zip(tokens, offsets, spans, strict=True)
+        ):
+            emb = emb.float().cpu().numpy()
+            whole[i] = _unit_vector(emb.mean(axis=0))
+            starts, ends = np.asarray(text_offsets, dtype=np.int64).T
+            special = starts == ends  # [CLS] / [SEP]: part of every pooled span, as in encode()
+            vectors = np.tile(whole[i], (len(text_spans), 1))
+            for j, ranges in enumerate(text_spans):
+                inside = np.zeros(len(starts), dtype=bool)
+                for a, b in ranges:
+                    inside |= (starts < b) & (ends > a) & ~special
+                if inside.any():
+                    vectors[j] = _unit_vector(emb[inside | special].mean(axis=0))
+            parts.append(vectors)
+        return whole, parts
+
+
+def _unit_vector(v: np.ndarray) -> np.ndarray:
+    return (v / max(float(np.linalg.norm(v)), 1e-12)).astype(np.float32)
+
+
+Span = tuple[tuple[int, int], ...]
+"""Character ranges of a text that together make one passage (a unit inside its episode)."""
+
+
+def embed_passages(
+    embedder: Embedder, texts: list[str], spans: list[list[Span]]
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Vectors of ``texts`` and of the spans inside them: one pass per text where the embedder
+    can pool spans (``embed_spans``), otherwise each span embedded on its own."""
+    if hasattr(embedder, "embed_spans"):
+        return embedder.embed_spans(texts, spans)
+    pieces = [
+        " ".join(text[a:b] for a, b in span)
+        for text, ss in zip(texts, spans, strict=True)
+        for span in ss
+    ]
+    vectors = embedder.embed(list(texts) + pieces)
+    parts, at = [], len(texts)
+    for ss in spans:
+        parts.append(vectors[at : at + len(ss)])
+        at += len(ss)
+    return vectors[: len(texts)], parts
+
 
 def _packaged_model_path() -> str:
     try:

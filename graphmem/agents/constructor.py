@@ -4,13 +4,33 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import numpy as np
+
 from ..config import ConstructorConfig
-from ..embed import Embedder
+from ..embed import Embedder, Span, embed_passages
 from ..llm.base import Extractor, UnitDraft
 from ..models import Episode, Involvement, Unit
 from ..store.base import Batch, GraphStore
-from ..text import canonical
+from ..text import canonical, clean
 from .resolution import EntityResolver
+
+
+def passage(ep: Episode) -> str:
+    """The text embedded for an episode: its cleaned content, after its speaker."""
+    return f"{ep.speaker}: {clean(ep.content)}" if ep.speaker else clean(ep.content)
+
+
+def locate(text: str, unit_text: str) -> Span | None:
+    """Where a unit's text lies in its episode's passage: the speaker prefix they share (if any)
+    and the clause; None when the unit does not quote the episode."""
+    colon = unit_text.find(": ")
+    prefix = unit_text[: colon + 2] if colon > 0 and text.startswith(unit_text[: colon + 2]) else ""
+    clause = unit_text[len(prefix) :]
+    start = text.find(clause, len(prefix))
+    if not clause or start < 0:
+        return None
+    ranges = ((0, len(prefix)), (start, start + len(clause))) if prefix else ()
+    return ranges or ((start, start + len(clause)),)
 
 
 class Constructor:
@@ -32,10 +52,10 @@ class Constructor:
             self.store, self.embedder, namespace, self.config.alias_similarity
         )
         entities, upserts = resolver.resolve([m for d in drafts for m in d.mentions])
-        vectors = self.embedder.embed([ep.content for ep in episodes] + [d.text for d in drafts])
+        episode_vectors, unit_vectors = self._embed(episodes, drafts)
         recorded = datetime.now(UTC)
         units = []
-        for draft, vector in zip(drafts, vectors[len(episodes) :], strict=True):
+        for draft, vector in zip(drafts, unit_vectors, strict=True):
             unit = self._unit(namespace, draft, entities, recorded)
             if unit is not None:
                 unit.embedding = vector
@@ -43,8 +63,34 @@ class Constructor:
         return Batch(
             entities=upserts,
             units=units,
-            processed={ep.id: vec for ep, vec in zip(episodes, vectors, strict=False)},
+            processed={ep.id: vec for ep, vec in zip(episodes, episode_vectors, strict=True)},
         )
+
+    def _embed(
+        self, episodes: list[Episode], drafts: list[UnitDraft]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Vectors for the episodes (speaker included) and the units. A unit whose text is a span
+        of its one episode is pooled from that episode's encoder pass; others are embedded alone."""
+        passages = [passage(ep) for ep in episodes]
+        position = {ep.id: i for i, ep in enumerate(episodes)}
+        spans: list[list[Span]] = [[] for _ in episodes]
+        located: dict[int, tuple[int, int]] = {}
+        alone: list[int] = []
+        for d, draft in enumerate(drafts):
+            i = position[draft.episode_ids[0]] if len(draft.episode_ids) == 1 else None
+            span = None if i is None else locate(passages[i], draft.text)
+            if span is None:
+                alone.append(d)
+            else:
+                located[d] = (i, len(spans[i]))
+                spans[i].append(span)
+        episode_vectors, span_vectors = embed_passages(self.embedder, passages, spans)
+        own = dict(zip(alone, self.embedder.embed([drafts[d].text for d in alone]), strict=True))
+        unit_vectors = [
+            own[d] if d in own else span_vectors[located[d][0]][located[d][1]]
+            for d in range(len(drafts))
+        ]
+        return episode_vectors, unit_vectors
 
     @staticmethod
     def _unit(namespace: str, draft: UnitDraft, entities: dict, recorded: datetime) -> Unit | None:
