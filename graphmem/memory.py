@@ -25,20 +25,6 @@ from .timeutil import TimeLike, to_datetime
 
 log = logging.getLogger("graphmem")
 _NAMESPACE = re.compile(r"^[^\x00-\x1f\x7f]{1,256}$")
-MESSAGE_KEYS = frozenset(
-    {
-        "text",
-        "content",
-        "speaker",
-        "role",
-        "at",
-        "session",
-        "source_id",
-        "namespace",
-        "dia_id",
-        "source",
-    }
-)
 
 
 def check_namespace(namespace: object) -> str:

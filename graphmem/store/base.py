@@ -11,8 +11,15 @@ from ..models import Edge, Entity, Episode, EpisodeStatus, Stats, Summary, Unit,
 
 Label = Literal["episode", "unit", "entity", "summary"]
 _N = TypeVar("_N", Episode, Unit, Entity, Summary)
-NodeKind = Literal["entity", "unit", "episode", "summary"]
-EDGE_TYPES = ("INVOLVES", "FROM", "SAME_AS", "NEXT", "COVERS", "SUPERSEDES")
+EDGE_ENDPOINTS: dict[str, tuple[str, str | None]] = {
+    "INVOLVES": ("unit", "entity"),
+    "FROM": ("unit", "episode"),
+    "NEXT": ("episode", "episode"),
+    "SAME_AS": ("entity", "entity"),
+    "SUPERSEDES": ("unit", "unit"),
+    "COVERS": ("summary", None),  # a unit or an episode
+}
+"""The node kinds at either end of each edge type (None: known from the node itself)."""
 
 
 def ordered_like(ids: list[str], items: list[_N]) -> list[_N]:

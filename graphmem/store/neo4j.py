@@ -12,7 +12,7 @@ from ..models import Edge, Entity, Episode, EpisodeStatus, Involvement, Stats, S
 from ..resources import cypher
 from ..text import query_terms
 from ..timeutil import from_ms, now_ms, to_ms
-from .base import Adjacency, Batch, Label, UnitUpdate, ordered_like
+from .base import EDGE_ENDPOINTS, Adjacency, Batch, Label, UnitUpdate, ordered_like
 
 VECTOR_INDEX = {
     "episode": "episode_embedding",
@@ -136,16 +136,6 @@ def summary_from(node: dict[str, Any]) -> Summary:
     )
 
 
-_NODE_KINDS = {
-    "INVOLVES": ("unit", "entity"),
-    "FROM": ("unit", "episode"),
-    "SUPERSEDES": ("unit", "unit"),
-    "NEXT": ("episode", "episode"),
-    "SAME_AS": ("entity", "entity"),
-    "COVERS": ("summary", "unit"),
-}
-
-
 def adjacency_from(rows: list[dict[str, Any]], version: int) -> Adjacency:
     index: dict[str, int] = {}
     kinds: list[str] = []
@@ -153,14 +143,14 @@ def adjacency_from(rows: list[dict[str, Any]], version: int) -> Adjacency:
     dst: list[int] = []
     types: list[str] = []
 
-    def node(node_id: str, kind: str) -> int:
+    def node(node_id: str, kind: str | None) -> int:
         if node_id not in index:
             index[node_id] = len(kinds)
-            kinds.append(kind)
+            kinds.append(kind or "unit")
         return index[node_id]
 
     for row in rows:
-        src_kind, dst_kind = _NODE_KINDS[row["type"]]
+        src_kind, dst_kind = EDGE_ENDPOINTS[row["type"]]
         src.append(node(row["src"], src_kind))
         dst.append(node(row["dst"], dst_kind))
         types.append(row["type"])

@@ -18,7 +18,7 @@ from ..errors import StoreClosedError, StoreUnavailableError
 from ..models import Edge, Entity, Episode, EpisodeStatus, Involvement, Stats, Summary, Unit
 from ..text import query_terms
 from ..timeutil import from_ms, now_ms, to_ms
-from .base import Adjacency, Batch, Label, UnitUpdate, ordered_like
+from .base import EDGE_ENDPOINTS, Adjacency, Batch, Label, UnitUpdate, ordered_like
 
 DB_FILE = "graphmem.db"
 _EPISODE_COLUMNS = (
@@ -30,14 +30,6 @@ _TABLES: dict[str, str] = {
     "unit": "units",
     "entity": "entities",
     "summary": "summaries",
-}
-_NODE_KINDS = {
-    "INVOLVES": ("unit", "entity"),
-    "FROM": ("unit", "episode"),
-    "NEXT": ("episode", "episode"),
-    "SAME_AS": ("entity", "entity"),
-    "SUPERSEDES": ("unit", "unit"),
-    "COVERS": ("summary", None),
 }
 
 
@@ -583,7 +575,7 @@ class SQLiteStore:
                     (namespace, graph.last_rid),
                 )
                 for _, typ, src, dst in rows:
-                    src_kind, dst_kind = _NODE_KINDS[typ]
+                    src_kind, dst_kind = EDGE_ENDPOINTS[typ]
                     graph.src.append(graph.node(src, src_kind))
                     graph.dst.append(graph.node(dst, dst_kind))
                     graph.types.append(typ)
