@@ -15,27 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from graphmem import Memory, SentenceTransformerEmbedder
-
-
-def turns(conversation: dict) -> list[dict]:
-    """LoCoMo turns as graphmem messages (dia_id as source_id, session date as time)."""
-    out = []
-    session = 1
-    while f"session_{session}" in conversation:
-        when = conversation[f"session_{session}_date_time"]
-        at = time.strftime("%Y-%m-%dT%H:%M:00", time.strptime(when, "%I:%M %p on %d %B, %Y"))
-        for turn in conversation[f"session_{session}"]:
-            out.append(
-                {
-                    "text": turn["text"],
-                    "speaker": turn["speaker"],
-                    "at": at,
-                    "source_id": turn["dia_id"],
-                    "session": f"s{session}",
-                }
-            )
-        session += 1
-    return out
+from graphmem.benchmarks.locomo import messages as locomo_messages
 
 
 def percentile_ms(samples: list[float], q: float) -> float:
@@ -48,7 +28,7 @@ def main() -> None:
     parser.add_argument("--conv", type=int, default=0)
     args = parser.parse_args()
     sample = json.loads(args.data.read_text())[args.conv]
-    messages = turns(sample["conversation"])
+    messages = locomo_messages(sample["conversation"])
     questions = [qa["question"] for qa in sample["qa"]]
     embedder = SentenceTransformerEmbedder()
     embedder.embed(["warm up"])
