@@ -282,14 +282,14 @@ class Memory:
 class AsyncMemory:
     """The async twin of :class:`Memory`: the same core, run off the event loop."""
 
-    def __init__(self, path: str | Path | None = None, **kwargs: Any) -> None:
-        self._memory = Memory(path, **kwargs)
+    def __init__(
+        self, path: str | Path | None = None, *, memory: Memory | None = None, **kwargs: Any
+    ) -> None:
+        self._memory = memory if memory is not None else Memory(path, **kwargs)
 
     @classmethod
     def from_uri(cls, uri: str, **kwargs: Any) -> AsyncMemory:
-        self = cls.__new__(cls)
-        self._memory = Memory.from_uri(uri, **kwargs)
-        return self
+        return cls(memory=Memory.from_uri(uri, **kwargs))
 
     @property
     def sync(self) -> Memory:

@@ -29,8 +29,8 @@ def locate(text: str, unit_text: str) -> Span | None:
     start = text.find(clause, len(prefix))
     if not clause or start < 0:
         return None
-    ranges = ((0, len(prefix)), (start, start + len(clause))) if prefix else ()
-    return ranges or ((start, start + len(clause)),)
+    clause_range = (start, start + len(clause))
+    return ((0, len(prefix)), clause_range) if prefix else (clause_range,)
 
 
 class Constructor:

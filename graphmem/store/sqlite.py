@@ -593,11 +593,10 @@ class SQLiteStore:
             return graph.cached
 
     def stats(self, namespace: str | None = None) -> Stats:
-        where, params = ("WHERE namespace = ?", (namespace,)) if namespace else ("", ())
+        scope, params = ("namespace = ?", (namespace,)) if namespace else ("1", ())
 
-        def count(table: str, extra: str = "") -> int:
-            cond = " AND ".join(c for c in (where.removeprefix("WHERE "), extra) if c)
-            sql = f"SELECT COUNT(*) FROM {table}" + (f" WHERE {cond}" if cond else "")
+        def count(table: str, extra: str = "1") -> int:
+            sql = f"SELECT COUNT(*) FROM {table} WHERE {scope} AND {extra}"
             return self._query(sql, params)[0][0]
 
         return Stats(
