@@ -26,8 +26,8 @@ LIMIT $limit
 // name: get_units
 MATCH (u:Unit)
 WHERE u.id IN $ids AND u.namespace = $namespace
-RETURN u {.id, .namespace, .text, .kind, .subject, .predicate, .confidence, .valid_from,
-  .valid_to, .recorded_at, .expired_at, .status, .version,
+RETURN u {.id, .namespace, .text, .kind, .subject, .predicate, .object, .confidence,
+  .valid_from, .valid_to, .recorded_at, .expired_at, .status, .version, .reason,
   arms: COLLECT { MATCH (u)-[r:INVOLVES]->(e:Entity) RETURN {entity_id: e.id, role: r.role} },
   episode_ids: COLLECT { MATCH (u)-[:FROM]->(ep:Episode) RETURN ep.id }} AS node
 
@@ -39,7 +39,8 @@ RETURN n {.id, .namespace, .name, .canonical, .aliases, .type, .summary} AS node
 // name: get_summaries
 MATCH (s:Summary)
 WHERE s.id IN $ids AND s.namespace = $namespace
-RETURN s {.id, .namespace, .text, .level, .span_from, .span_to} AS node
+RETURN s {.id, .namespace, .text, .level, .span_from, .span_to,
+  covers: COLLECT { MATCH (s)-[:COVERS]->(n) RETURN n.id }} AS node
 
 // name: find_entities
 CALL () {
@@ -56,6 +57,20 @@ RETURN n {.id, .namespace, .name, .canonical, .aliases, .type, .summary} AS node
 // name: units_of_entity
 MATCH (:Entity {id: $entity_id, namespace: $namespace})<-[:INVOLVES]-(u:Unit)
 RETURN u.id AS id
+
+// name: units_with_predicates
+MATCH (u:Unit)
+WHERE u.namespace = $namespace AND u.predicate IN $predicates
+  AND u.status IN ['active', 'conflicted']
+RETURN u.id AS id
+ORDER BY u.recorded_at
+
+// name: episodes_by_source
+MATCH (e:Episode)
+WHERE e.namespace = $namespace AND e.source_id IN $source_ids
+RETURN e {.id, .namespace, .content, .source, .speaker, .session, .source_id, .occurred_at,
+  .recorded_at, .status, .error, .seq} AS node
+ORDER BY e.seq
 
 // name: vector_search
 CALL db.index.vector.queryNodes($index, $fetch, $vector)
@@ -83,6 +98,9 @@ CALL () {
   UNION ALL
   MATCH (a:Unit {namespace: $namespace})-[:SUPERSEDES]->(b:Unit)
   RETURN a.id AS src, b.id AS dst, 'SUPERSEDES' AS type
+  UNION ALL
+  MATCH (a:Unit {namespace: $namespace})-[:CONFLICTS_WITH]->(b:Unit)
+  RETURN a.id AS src, b.id AS dst, 'CONFLICTS_WITH' AS type
   UNION ALL
   MATCH (a:Episode {namespace: $namespace})-[:NEXT]->(b:Episode)
   RETURN a.id AS src, b.id AS dst, 'NEXT' AS type
@@ -138,6 +156,6 @@ WHERE $namespace IS NULL OR n.namespace = $namespace
 RETURN count(n) AS summaries
 
 // name: stats_edges
-MATCH (a)-[r:NEXT|SAME_AS|INVOLVES|FROM|COVERS|SUPERSEDES]->()
+MATCH (a)-[r:NEXT|SAME_AS|INVOLVES|FROM|COVERS|SUPERSEDES|CONFLICTS_WITH|RETRACTS]->()
 WHERE $namespace IS NULL OR a.namespace = $namespace
 RETURN count(r) AS edges

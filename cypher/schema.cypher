@@ -34,6 +34,12 @@ CREATE INDEX alias_key IF NOT EXISTS FOR (n:Alias) ON (n.namespace, n.key)
 // name: index_unit_namespace
 CREATE INDEX unit_namespace IF NOT EXISTS FOR (n:Unit) ON (n.namespace, n.status)
 
+// name: index_unit_predicate
+CREATE INDEX unit_predicate IF NOT EXISTS FOR (n:Unit) ON (n.namespace, n.predicate)
+
+// name: index_episode_source
+CREATE INDEX episode_source IF NOT EXISTS FOR (n:Episode) ON (n.namespace, n.source_id)
+
 // name: index_unit_validity
 CREATE INDEX unit_validity IF NOT EXISTS FOR (n:Unit) ON (n.valid_from, n.valid_to)
 

@@ -58,9 +58,9 @@ CALL (u, row) {
   CREATE (u)-[:FROM]->(ep)
 }
 
-// name: insert_summaries
+// name: upsert_summaries
 UNWIND $rows AS row
-CREATE (s:Summary)
+MERGE (s:Summary {id: row.props.id})
 SET s = row.props
 WITH s, row
 UNWIND row.covers AS covered
@@ -82,6 +82,27 @@ UNWIND $rows AS row
 MATCH (a:Unit {id: row.src})
 MATCH (b:Unit {id: row.dst})
 MERGE (a)-[r:SUPERSEDES]->(b)
+SET r += row.props
+
+// name: edge_conflicts_with
+UNWIND $rows AS row
+MATCH (a:Unit {id: row.src})
+MATCH (b:Unit {id: row.dst})
+MERGE (a)-[r:CONFLICTS_WITH]->(b)
+SET r += row.props
+
+// name: edge_retracts
+UNWIND $rows AS row
+MATCH (a:Episode {id: row.src})
+MATCH (b:Unit {id: row.dst})
+MERGE (a)-[r:RETRACTS]->(b)
+SET r += row.props
+
+// name: edge_from
+UNWIND $rows AS row
+MATCH (a:Unit {id: row.src})
+MATCH (b:Episode {id: row.dst})
+MERGE (a)-[r:FROM]->(b)
 SET r += row.props
 
 // name: edge_next
@@ -107,7 +128,8 @@ UNWIND $rows AS row
 MATCH (u:Unit {id: row.id, namespace: $namespace})
 SET u.status = coalesce(row.status, u.status),
   u.valid_to = coalesce(row.valid_to, u.valid_to),
-  u.expired_at = coalesce(row.expired_at, u.expired_at)
+  u.expired_at = coalesce(row.expired_at, u.expired_at),
+  u.reason = coalesce(row.reason, u.reason)
 
 // name: erase_label
 CALL () {

@@ -29,8 +29,9 @@ class RetrievalConfig:
             "FROM": 1.0,
             "SAME_AS": 1.0,
             "NEXT": 0.25,
-            "COVERS": 0.5,
+            "COVERS": 0.0,
             "SUPERSEDES": 0.0,
+            "CONFLICTS_WITH": 1.0,
         }
     )
     tolerance: float = 1e-8
@@ -46,9 +47,24 @@ class ConstructorConfig:
     encoder groups texts of similar length)."""
     alias_similarity: float = 0.9
     """Cosine above which a new name is taken as an alias of an existing named entity."""
+    ambiguous_similarity: float = 0.8
+    """Between this and ``alias_similarity`` the model (if any) decides whether two names are one
+    entity; the zero-LLM mode keeps them apart."""
+    llm_batch_size: int = 16
+    """Episodes per extraction call when a model extracts (one call for this many turns)."""
     max_episode_chars: int = 100_000
     """``add`` refuses longer text; ``add_document`` chunks it."""
     document_chunk_chars: int = 2_000
+
+
+@dataclass
+class AgentConfig:
+    """The read graph's loop."""
+
+    max_rounds: int = 2
+    """Retrieval rounds per question: the Judge may ask for this many minus one more."""
+    context_tokens: int = 1000
+    """Budget of the context string handed to a model."""
 
 
 @dataclass
@@ -58,3 +74,4 @@ class Config:
     path: Path = field(default_factory=lambda: Path(os.environ.get("GRAPHMEM_PATH", ".graphmem")))
     retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
     constructor: ConstructorConfig = field(default_factory=ConstructorConfig)
+    agents: AgentConfig = field(default_factory=AgentConfig)

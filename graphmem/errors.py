@@ -22,3 +22,7 @@ class NotFoundError(GraphmemError, KeyError):
 
     def __str__(self) -> str:  # KeyError quotes its message; keep it readable.
         return str(self.args[0]) if self.args else "not found"
+
+
+class LLMError(GraphmemError):
+    """The language model could not be reached or kept answering with unusable output."""

@@ -11,12 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from .agents.constructor import Constructor
+from .agents.judge import Judge
+from .agents.refresher import Refresher
 from .config import Config
 from .embed import Embedder, default_embedder
 from .errors import InvalidInputError, NotFoundError, StoreClosedError
-from .llm.base import Extractor
-from .llm.zero import ZeroExtractor
-from .models import Episode, Hit, Stats, Unit
+from .llm import rules
+from .llm.base import LLM, Decisions, Usage
+from .llm.zero import ZeroLLM
+from .models import Answer, Episode, Hit, Stats, Unit
 from .retrieval.search import Retriever
 from .store.base import Batch, GraphStore
 from .store.sqlite import SQLiteStore
@@ -38,7 +41,8 @@ class Memory:
     """Long-term memory for agents: episodes in, ranked and temporal evidence out.
 
     ``Memory()`` opens the embedded store in ``./.graphmem``; ``Memory(path=...)`` another folder;
-    ``Memory.from_uri("neo4j://...")`` a Neo4j server.
+    ``Memory.from_uri("neo4j://...")`` a Neo4j server. Every agent decision is taken by
+    deterministic rules unless ``llm`` (e.g. ``OpenAICompatibleLLM()``) is given.
     """
 
     def __init__(
@@ -47,18 +51,28 @@ class Memory:
         *,
         store: GraphStore | None = None,
         embedder: Embedder | None = None,
-        extractor: Extractor | None = None,
+        llm: LLM | None = None,
+        decisions: Decisions | None = None,
         config: Config | None = None,
     ) -> None:
         self.config = config or Config()
         if path is not None:
             self.config.path = Path(path)
+        self.llm = llm
+        if decisions is None and llm is not None:
+            from .llm.prompted import PromptedDecisions
+
+            decisions = PromptedDecisions(llm, self.config.constructor.llm_batch_size)
+        self.decisions: Decisions = decisions or ZeroLLM()
         self.store: GraphStore = store if store is not None else SQLiteStore(self.config.path)
         self.embedder = embedder or default_embedder()
         self.constructor = Constructor(
-            self.store, self.embedder, extractor or ZeroExtractor(), self.config.constructor
+            self.store, self.embedder, self.decisions, self.config.constructor
         )
         self.retriever = Retriever(self.store, self.embedder, self.config.retrieval)
+        self.judge = Judge(self.store, self.decisions)
+        self.refresher = Refresher(self.store)
+        self._graphs: tuple[Any, Any] | None = None
         self._closed = False
 
     @classmethod
@@ -127,13 +141,22 @@ class Memory:
 
         All messages are checked first: one bad message rejects the call and stores nothing.
         """
+        episodes = self.store_messages(messages, namespace, session)
+        self._process(namespace, episodes)
+        return episodes
+
+    def store_messages(
+        self,
+        messages: Iterable[Mapping[str, Any]],
+        namespace: str = "default",
+        session: str | None = None,
+    ) -> list[Episode]:
+        """Check and store messages as ``pending`` episodes (one transaction), unprocessed."""
         self._check_open()
         check_namespace(namespace)
         episodes = [self._episode(m, namespace, session, i) for i, m in enumerate(messages)]
-        if not episodes:
-            return []
-        self.store.write(Batch(episodes=episodes))
-        self._process(namespace, episodes)
+        if episodes:
+            self.store.write(Batch(episodes=episodes))
         return episodes
 
     def add_document(
@@ -198,23 +221,12 @@ class Memory:
         )
 
     def _process(self, namespace: str, episodes: list[Episode]) -> None:
-        """Derive units and entities; a failure leaves the episodes stored and marked failed."""
+        """Run the write graph over stored episodes, batch by batch; a batch that fails stays
+        stored, marked failed with the reason, for ``rebuild()``."""
+        write, _ = self.as_subgraphs()
         size = self.config.constructor.batch_size
         for start in range(0, len(episodes), size):
-            chunk = episodes[start : start + size]
-            try:
-                self.store.write(self.constructor.build(namespace, chunk))
-            except StoreClosedError:
-                raise
-            except Exception as exc:  # keep the input, say why, and let rebuild() retry
-                reason = f"{type(exc).__name__}: {exc}"[:500]
-                log.warning("processing %d episodes failed: %s", len(chunk), reason)
-                self.store.set_episode_status(namespace, [e.id for e in chunk], "failed", reason)
-                for ep in chunk:
-                    ep.status, ep.error = "failed", reason
-                continue
-            for ep in chunk:
-                ep.status, ep.error = "processed", None
+            write.invoke({"namespace": namespace, "episodes": episodes[start : start + size]})
 
     def rebuild(self, namespace: str = "default") -> int:
         """Process the namespace's pending and failed episodes again; return how many."""
@@ -238,7 +250,42 @@ class Memory:
         check_text(query, "query", self.config.constructor.max_episode_chars)
         if not isinstance(k, int) or k < 1:
             raise InvalidInputError(f"k must be a positive integer, got {k!r}")
-        return self.retriever.search(namespace, query, k, to_datetime(as_of))
+        route = rules.route(query, datetime.now(UTC))  # rules: search costs no model call
+        return self.retriever.search(namespace, query, k, to_datetime(as_of), route)
+
+    def ask(
+        self, question: str, namespace: str = "default", k: int = 10, as_of: TimeLike = None
+    ) -> Answer:
+        """Answer from memory alone, citing unit/episode ids; "Not in memory." when the Judge
+        finds the evidence insufficient after its retrieval rounds."""
+        self._check_open()
+        check_namespace(namespace)
+        check_text(question, "question", self.config.constructor.max_episode_chars)
+        _, read = self.as_subgraphs()
+        state = read.invoke(
+            {"query": question, "namespace": namespace, "k": k, "as_of": to_datetime(as_of)}
+        )
+        return state["answer"]
+
+    def as_subgraphs(self) -> tuple[Any, Any]:
+        """The compiled LangGraph write and read graphs (see ``graphmem.graphs`` for their
+        state), ready to be added as nodes of your own ``StateGraph``."""
+        if self._graphs is None:
+            from .graphs import build_read_graph, build_write_graph
+
+            self._graphs = (build_write_graph(self), build_read_graph(self))
+        return self._graphs
+
+    def as_store(self) -> Any:
+        """This memory as a LangGraph ``BaseStore`` (``compile(store=mem.as_store())``)."""
+        from .langgraph_store import GraphmemStore
+
+        return GraphmemStore(self)
+
+    @property
+    def usage(self) -> Usage:
+        """LLM calls and tokens per operation (empty in zero-LLM mode)."""
+        return self.llm.usage if self.llm is not None else Usage()
 
     def history(self, entity: str, namespace: str = "default") -> list[Unit]:
         """Every unit about ``entity`` (name, alias or id), all versions, oldest first."""
@@ -309,6 +356,9 @@ class AsyncMemory:
 
     async def search(self, query: str, **kwargs: Any) -> list[Hit]:
         return await asyncio.to_thread(self._memory.search, query, **kwargs)
+
+    async def ask(self, question: str, **kwargs: Any) -> Answer:
+        return await asyncio.to_thread(self._memory.ask, question, **kwargs)
 
     async def history(self, entity: str, **kwargs: Any) -> list[Unit]:
         return await asyncio.to_thread(self._memory.history, entity, **kwargs)

@@ -12,7 +12,9 @@ EpisodeStatus = Literal["pending", "processed", "failed"]
 UnitKind = Literal["fact", "event", "preference", "plan", "summary"]
 UnitStatus = Literal["active", "superseded", "conflicted", "retracted"]
 HitKind = Literal["episode", "unit", "summary"]
-EdgeType = Literal["NEXT", "SAME_AS", "INVOLVES", "FROM", "COVERS", "SUPERSEDES"]
+EdgeType = Literal[
+    "NEXT", "SAME_AS", "INVOLVES", "FROM", "COVERS", "SUPERSEDES", "CONFLICTS_WITH", "RETRACTS"
+]
 
 ENTITY_NAMESPACE = uuid.UUID("6f1c2b8e-2f0a-4c53-9d59-6a4d2d0c9e11")
 
@@ -78,6 +80,7 @@ class Unit(Node):
     kind: UnitKind = "fact"
     subject: str | None = None
     predicate: str | None = None
+    object: str | None = None
     confidence: float = 1.0
     valid_from: datetime | None = None
     valid_to: datetime | None = None
@@ -85,6 +88,8 @@ class Unit(Node):
     expired_at: datetime | None = None
     status: UnitStatus = "active"
     version: int = 1
+    reason: str | None = None
+    """Why memory changed its belief in this unit (superseded, conflicted, retracted)."""
     entities: list[Involvement] = Field(min_length=2)
     episode_ids: list[str] = Field(min_length=1)
     embedding: Any = Field(default=None, repr=False, exclude=True)
@@ -102,7 +107,8 @@ class Summary(Node):
 
 
 class Edge(BaseModel):
-    """A relationship that is not part of a unit: NEXT, SAME_AS, SUPERSEDES, COVERS."""
+    """A relationship that is not part of a unit: NEXT, SAME_AS, COVERS, and the Refresher's
+    SUPERSEDES (new unit -> old), CONFLICTS_WITH (unit -> unit) and RETRACTS (episode -> unit)."""
 
     type: EdgeType
     src: str
@@ -137,3 +143,16 @@ class Stats(BaseModel):
     active_units: int = 0
     summaries: int = 0
     edges: int = 0
+
+
+class Answer(BaseModel):
+    """What ``Memory.ask`` returns: the answer, the ids it cites, and the evidence behind it."""
+
+    text: str
+    citations: list[str]
+    sufficient: bool
+    conflicted: bool = False
+    evidence: list[Hit] = Field(default_factory=list)
+    context: str = ""
+    intent: str = "factual"
+    rounds: int = 1

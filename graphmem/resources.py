@@ -42,3 +42,20 @@ def cypher(file: str) -> dict[str, str]:
 def all_cypher() -> dict[str, dict[str, str]]:
     """Every packaged .cypher file, by file stem."""
     return {p.stem: cypher(p.stem) for p in sorted(resource_dir("cypher").glob("*.cypher"))}
+
+
+_PROMPT_SECTION = re.compile(r"^=== *(\w+) *===$", re.M)
+_PROMPT_VERSION = re.compile(r"^version: *(\d+)", re.M)
+
+
+@cache
+def prompts(agent: str) -> tuple[int, dict[str, str]]:
+    """``agents/<agent>.md``: its version and its named prompts (``=== name ===`` starts one)."""
+    text = (resource_dir("agents") / f"{agent}.md").read_text("utf-8")
+    version = _PROMPT_VERSION.search(text)
+    if version is None:
+        raise ValueError(f"agents/{agent}.md has no 'version: N' line")
+    parts = _PROMPT_SECTION.split(text)[1:]
+    return int(version.group(1)), {
+        n: b.strip() for n, b in zip(parts[::2], parts[1::2], strict=True)
+    }

@@ -1,15 +1,16 @@
-"""The Constructor: episodes in, units and entities out, as one batch for one transaction."""
+"""The Constructor: episodes in; units, entities and session summaries out, as one batch."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 import numpy as np
 
 from ..config import ConstructorConfig
 from ..embed import Embedder, Span, embed_passages
-from ..llm.base import Extractor, UnitDraft
-from ..models import Episode, Involvement, Unit
+from ..llm.base import Decisions, UnitDraft
+from ..models import ENTITY_NAMESPACE, Episode, Involvement, Summary, Unit
 from ..store.base import Batch, GraphStore
 from ..text import canonical, clean
 from .resolution import EntityResolver
@@ -33,23 +34,48 @@ def locate(text: str, unit_text: str) -> Span | None:
     return ((0, len(prefix)), clause_range) if prefix else (clause_range,)
 
 
+def summary_id(namespace: str, session: str) -> str:
+    """The id of a session's summary: one node per session, rewritten as the session grows."""
+    return str(uuid.uuid5(ENTITY_NAMESPACE, f"{namespace}\x00session\x00{session}"))
+
+
 class Constructor:
-    """Extracts, resolves and embeds; the caller writes the batch it returns."""
+    """Extracts, resolves and embeds; the Judge and Refresher finish the batch it returns."""
 
     def __init__(
-        self, store: GraphStore, embedder: Embedder, extractor: Extractor, config: ConstructorConfig
+        self, store: GraphStore, embedder: Embedder, decisions: Decisions, config: ConstructorConfig
     ) -> None:
         self.store = store
         self.embedder = embedder
-        self.extractor = extractor
+        self.decisions = decisions
         self.config = config
 
     def build(self, namespace: str, episodes: list[Episode]) -> Batch:
         """The batch that turns ``episodes`` (all of ``namespace``) into processed memory."""
         known = {ep.id for ep in episodes}
-        drafts = [d for d in self.extractor.extract(episodes) if set(d.episode_ids) <= known]
+        sessions = list(dict.fromkeys(ep.session for ep in episodes if ep.session))
+        previous = {
+            s.id: s
+            for s in self.store.get_summaries(
+                namespace, [summary_id(namespace, s) for s in sessions]
+            )
+        }
+        extraction = self.decisions.extract(
+            episodes,
+            {
+                s: previous[summary_id(namespace, s)].text
+                for s in sessions
+                if summary_id(namespace, s) in previous
+            },
+        )
+        drafts = [d for d in extraction.units if set(d.episode_ids) <= known]
         resolver = EntityResolver(
-            self.store, self.embedder, namespace, self.config.alias_similarity
+            self.store,
+            self.embedder,
+            namespace,
+            self.config.alias_similarity,
+            self.config.ambiguous_similarity,
+            self.decisions.disambiguate,
         )
         entities, upserts = resolver.resolve([m for d in drafts for m in d.mentions])
         episode_vectors, unit_vectors = self._embed(episodes, drafts)
@@ -63,8 +89,40 @@ class Constructor:
         return Batch(
             entities=upserts,
             units=units,
+            summaries=self._summaries(namespace, episodes, extraction.summaries, previous),
             processed={ep.id: vec for ep, vec in zip(episodes, episode_vectors, strict=True)},
         )
+
+    def _summaries(
+        self,
+        namespace: str,
+        episodes: list[Episode],
+        texts: dict[str, str],
+        previous: dict[str, Summary],
+    ) -> list[Summary]:
+        summaries = []
+        for session, text in texts.items():
+            sid = summary_id(namespace, session)
+            old = previous.get(sid)
+            eps = [ep for ep in episodes if ep.session == session]
+            times = [ep.occurred_at for ep in eps] + (
+                [t for t in (old.span_from, old.span_to) if t] if old else []
+            )
+            summaries.append(
+                Summary(
+                    id=sid,
+                    namespace=namespace,
+                    text=text,
+                    span_from=min(times),
+                    span_to=max(times),
+                    covers=list(dict.fromkeys((old.covers if old else []) + [e.id for e in eps])),
+                )
+            )
+        for summary, vector in zip(
+            summaries, self.embedder.embed([s.text for s in summaries]), strict=True
+        ):
+            summary.embedding = vector
+        return summaries
 
     def _embed(
         self, episodes: list[Episode], drafts: list[UnitDraft]
@@ -107,6 +165,7 @@ class Constructor:
             kind=draft.kind,
             subject=draft.subject,
             predicate=draft.predicate,
+            object=draft.object,
             valid_from=draft.valid_from,
             valid_to=draft.valid_to,
             recorded_at=recorded,

@@ -1,6 +1,9 @@
-"""Entity resolution: exact name or alias first, then embedding similarity for names."""
+"""Entity resolution: exact name or alias first, then embedding similarity for names, then the
+model (when there is one) for the ambiguous band just below the alias threshold."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 
@@ -17,12 +20,20 @@ class EntityResolver:
     """Maps mentions to entities of one namespace, creating the entities memory lacks."""
 
     def __init__(
-        self, store: GraphStore, embedder: Embedder, namespace: str, alias_similarity: float
+        self,
+        store: GraphStore,
+        embedder: Embedder,
+        namespace: str,
+        alias_similarity: float,
+        ambiguous_similarity: float = 1.0,
+        disambiguate: Callable[[str, list[tuple[str, str]]], str | None] | None = None,
     ) -> None:
         self.store = store
         self.embedder = embedder
         self.namespace = namespace
         self.alias_similarity = alias_similarity
+        self.ambiguous_similarity = ambiguous_similarity
+        self.disambiguate = disambiguate
 
     def resolve(self, mentions: list[MentionDraft]) -> tuple[dict[str, Entity], list[Entity]]:
         """Return (canonical key -> entity) for every mention, and the entities to upsert."""
@@ -64,8 +75,15 @@ class EntityResolver:
 
     def _similar(self, mention: MentionDraft, vector: np.ndarray) -> Entity | None:
         hits = self.store.vector_search(self.namespace, "entity", vector, 3)
-        ids = [i for i, score in hits if score >= self.alias_similarity]
-        for ent in self.store.get_entities(self.namespace, ids):
-            if ent.type in NAMED_TYPES:
+        near = [
+            i for i, score in hits if score >= min(self.alias_similarity, self.ambiguous_similarity)
+        ]
+        sure = {i for i, score in hits if score >= self.alias_similarity}
+        named = [e for e in self.store.get_entities(self.namespace, near) if e.type in NAMED_TYPES]
+        for ent in named:
+            if ent.id in sure:
                 return ent
+        if named and self.disambiguate is not None:
+            choice = self.disambiguate(mention.name, [(e.id, e.name) for e in named])
+            return next((e for e in named if e.id == choice), None)
         return None

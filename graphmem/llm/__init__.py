@@ -1,6 +1,7 @@
-"""Extraction back-ends: the deterministic zero-LLM extractor (LLM-driven ones plug in here)."""
+"""The agents' decisions: deterministic rules (``ZeroLLM``) or a model (``PromptedDecisions`` over
+an ``LLM`` such as ``OpenAICompatibleLLM``)."""
 
-from .base import Extractor, MentionDraft, UnitDraft
-from .zero import ZeroExtractor
+from .base import LLM, Decisions, Extraction, MentionDraft, UnitDraft, Usage
+from .zero import ZeroLLM
 
-__all__ = ["Extractor", "MentionDraft", "UnitDraft", "ZeroExtractor"]
+__all__ = ["LLM", "Decisions", "Extraction", "MentionDraft", "UnitDraft", "Usage", "ZeroLLM"]

@@ -1,13 +1,25 @@
-"""What the Constructor extracts from episodes: the structured output every extractor returns."""
+"""The decisions the four agents take, as structured output, and the protocols that take them.
+
+``LLM`` is a model behind structured output (pydantic schema in, validated object out);
+``Decisions`` is every agent decision, made either by prompting an ``LLM`` (``PromptedDecisions``)
+or by deterministic rules (``ZeroLLM``).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, Field
 
-from ..models import Episode, UnitKind
+from ..models import Episode, Hit, Unit, UnitKind
+
+T = TypeVar("T", bound=BaseModel)
+
+Relation = Literal["duplicate", "update", "contradiction", "compatible"]
+Intent = Literal["verbatim", "factual", "abstract", "multihop", "temporal"]
 
 
 class MentionDraft(BaseModel):
@@ -25,13 +37,126 @@ class UnitDraft(BaseModel):
     kind: UnitKind = "fact"
     subject: str | None = None
     predicate: str | None = None
+    object: str | None = None
     mentions: list[MentionDraft] = Field(min_length=2)
     valid_from: datetime | None = None
     valid_to: datetime | None = None
     episode_ids: list[str] = Field(min_length=1)
 
 
-class Extractor(Protocol):
-    """Turns a batch of episodes into unit drafts (the Constructor's extraction step)."""
+class Extraction(BaseModel):
+    """What the Constructor gets from one batch: units, and the sessions' updated summaries."""
 
-    def extract(self, episodes: list[Episode]) -> list[UnitDraft]: ...
+    units: list[UnitDraft] = Field(default_factory=list)
+    summaries: dict[str, str] = Field(default_factory=dict)
+
+
+class Comparison(BaseModel):
+    """A new unit and the active units memory already holds about the same subject or entities."""
+
+    new: Unit
+    existing: list[Unit]
+
+
+class Verdict(BaseModel):
+    """How one new unit relates to memory (the Judge on the write path)."""
+
+    relation: Relation
+    existing_id: str | None = None
+    reason: str = ""
+
+
+class Route(BaseModel):
+    """Where the Retriever looks for a query (AMA-style routing)."""
+
+    intent: Intent
+    as_of: datetime | None = None
+    reason: str = ""
+
+
+class Assessment(BaseModel):
+    """The Judge's view of retrieved evidence on the read path."""
+
+    relevant: list[str] = Field(default_factory=list)
+    sufficient: bool = False
+    conflicts: list[tuple[str, str]] = Field(default_factory=list)
+    rewrite: str | None = None
+    reason: str = ""
+
+
+class Reply(BaseModel):
+    """An answer from memory, citing the unit/episode/summary ids it rests on."""
+
+    text: str
+    citations: list[str] = Field(default_factory=list)
+    sufficient: bool = True
+
+
+NOT_IN_MEMORY = "Not in memory."
+
+
+class Decisions(Protocol):
+    """Every decision the agents delegate, one method per decision."""
+
+    def extract(self, episodes: list[Episode], summaries: dict[str, str]) -> Extraction:
+        """Constructor: the memory units in a batch of episodes, and each session's summary
+        (``summaries`` holds the summaries so far of the sessions in the batch)."""
+
+    def compare(self, comparisons: list[Comparison]) -> list[Verdict]:
+        """Judge (write path): one verdict per comparison, in order."""
+
+    def disambiguate(self, name: str, candidates: list[tuple[str, str]]) -> str | None:
+        """Resolution: the id of the (id, name) candidate that ``name`` means, or None."""
+
+    def route(self, query: str, now: datetime) -> Route:
+        """Retriever: the intent of a query."""
+
+    def assess(self, query: str, hits: list[Hit]) -> Assessment:
+        """Judge (read path): relevance, sufficiency and consistency of the evidence."""
+
+    def answer(self, query: str, hits: list[Hit]) -> Reply:
+        """The answer to ``query`` from ``hits`` alone."""
+
+
+class LLM(Protocol):
+    """A chat model with structured output."""
+
+    usage: Usage
+
+    def complete(
+        self,
+        operation: str,
+        system: str,
+        user: str,
+        schema: type[T],
+        check: Callable[[T], None] | None = None,
+    ) -> T:
+        """The model's answer as a validated ``schema`` that ``check`` (raising ValueError)
+        accepts; ``operation`` names the call in ``usage``."""
+
+
+@dataclass
+class OperationUsage:
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+@dataclass
+class Usage:
+    """LLM calls and tokens, per operation (extract, compare, route, assess, answer...)."""
+
+    operations: dict[str, OperationUsage] = field(default_factory=dict)
+
+    def record(self, operation: str, prompt_tokens: int, completion_tokens: int) -> None:
+        op = self.operations.setdefault(operation, OperationUsage())
+        op.calls += 1
+        op.prompt_tokens += prompt_tokens
+        op.completion_tokens += completion_tokens
+
+    def calls(self, operation: str | None = None) -> int:
+        ops = self.operations.values() if operation is None else [self.operations.get(operation)]
+        return sum(op.calls for op in ops if op is not None)
+
+    def tokens(self) -> int:
+        return sum(op.prompt_tokens + op.completion_tokens for op in self.operations.values())

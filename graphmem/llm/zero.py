@@ -8,11 +8,24 @@ HippoRAG's phrase nodes), so that the hypergraph links clauses that talk about t
 from __future__ import annotations
 
 import re
+from collections import defaultdict
+from datetime import datetime
 
-from ..models import Episode, UnitKind
+from ..models import Episode, Hit, UnitKind
 from ..temporal import MONTHS, WEEKDAYS, TimeMention, find_times
 from ..text import STOP_WORDS, canonical, sentences
-from .base import MentionDraft, UnitDraft
+from . import rules
+from .base import (
+    Assessment,
+    Comparison,
+    Extraction,
+    MentionDraft,
+    Reply,
+    Route,
+    UnitDraft,
+    Verdict,
+)
+from .slots import find_slot
 
 _NAME = re.compile(
     r"\b[A-Z][\w'’&.-]*(?:\s+(?:of|the|de|da|van|von|del|la|le|&)?\s*[A-Z][\w'’&-]*)*"
@@ -62,20 +75,39 @@ def _stem(word: str) -> str:
     return word
 
 
-class ZeroExtractor:
-    """Deterministic extraction of units and entities from episodes."""
+class ZeroLLM:
+    """Every agent decision by deterministic rules: no model, no network, same answer each time."""
 
     def __init__(self, max_concepts: int = 8) -> None:
         self.max_concepts = max_concepts
 
-    def extract(self, episodes: list[Episode]) -> list[UnitDraft]:
+    def extract(self, episodes: list[Episode], summaries: dict[str, str]) -> Extraction:
         drafts: list[UnitDraft] = []
+        sessions: dict[str, list[Episode]] = defaultdict(list)
         for ep in episodes:
+            if ep.session:
+                sessions[ep.session].append(ep)
             for clause in sentences(ep.content):
                 draft = self._clause(ep, clause)
                 if draft is not None:
                     drafts.append(draft)
-        return drafts
+        digests = {s: rules.summarize(summaries.get(s), eps) for s, eps in sessions.items()}
+        return Extraction(units=drafts, summaries={s: d for s, d in digests.items() if d})
+
+    def compare(self, comparisons: list[Comparison]) -> list[Verdict]:
+        return [rules.compare(c) for c in comparisons]
+
+    def disambiguate(self, name: str, candidates: list[tuple[str, str]]) -> str | None:
+        return None  # without a model, a near-miss name stays its own entity
+
+    def route(self, query: str, now: datetime) -> Route:
+        return rules.route(query, now)
+
+    def assess(self, query: str, hits: list[Hit]) -> Assessment:
+        return rules.assess(query, hits)
+
+    def answer(self, query: str, hits: list[Hit]) -> Reply:
+        return rules.answer(query, hits, rules.assess(query, hits))
 
     def _clause(self, ep: Episode, clause: str) -> UnitDraft | None:
         times = find_times(clause, ep.occurred_at)
@@ -89,10 +121,17 @@ class ZeroExtractor:
             if (ep.speaker and first_person)
             else next((m.name for m in mentions.values() if m.type in ("name", "person")), None)
         )
+        slot = find_slot(clause, ep.speaker)
+        if slot is not None and canonical(slot.subject) not in mentions:
+            mentions[canonical(slot.subject)] = MentionDraft(
+                name=slot.subject, type="person", role="subject"
+            )
         return UnitDraft(
             text=f"{ep.speaker}: {clause}" if ep.speaker else clause,
             kind=self._kind(clause, bool(times)),
-            subject=subject,
+            subject=slot.subject if slot else subject,
+            predicate=slot.predicate if slot else None,
+            object=slot.object if slot else None,
             mentions=list(mentions.values()),
             valid_from=times[0].when if times else ep.occurred_at,
             episode_ids=[ep.id],

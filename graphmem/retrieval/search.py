@@ -9,6 +9,7 @@ import numpy as np
 
 from ..config import RetrievalConfig
 from ..embed import Embedder
+from ..llm.base import Route
 from ..llm.zero import find_mentions
 from ..models import Episode, Hit, Unit
 from ..store.base import GraphStore, Label
@@ -78,9 +79,12 @@ class Retriever:
             )
         return cached
 
-    def rank(self, namespace: str, query: str) -> list[tuple[str, float]]:
+    def rank(
+        self, namespace: str, query: str, vector: np.ndarray | None = None
+    ) -> list[tuple[str, float]]:
         """Passage ids (units and episodes) with their PPR scores, best first."""
-        vector = self.embedder.embed([query])[0]
+        if vector is None:
+            vector = self.embedder.embed([query])[0]
         cand = self.candidates(namespace, query, vector)
         if not cand.passages and not cand.entities:
             return []
@@ -115,10 +119,67 @@ class Retriever:
         return sorted(scores.items(), key=lambda kv: -kv[1])
 
     def search(
-        self, namespace: str, query: str, k: int, as_of: datetime | None = None
+        self,
+        namespace: str,
+        query: str,
+        k: int,
+        as_of: datetime | None = None,
+        route: Route | None = None,
     ) -> list[Hit]:
-        """The ``k`` best hits valid at ``as_of`` (default: what memory believes now)."""
-        ranked = self.rank(namespace, query)
+        """The ``k`` best hits valid at ``as_of`` (default: what memory believes now), shaped by
+        the route: verbatim questions get the raw episodes, abstract ones session summaries
+        first, temporal ones the route's ``as of`` time."""
+        intent = route.intent if route else "factual"
+        if intent == "temporal" and as_of is None and route is not None:
+            as_of = route.as_of
+        vector = self.embedder.embed([query])[0]
+        hits = self._hits(namespace, self.rank(namespace, query, vector), k, as_of)
+        if intent == "verbatim":
+            return self._episodes_of(namespace, hits)[:k]
+        if intent == "abstract":
+            return (self._summary_hits(namespace, query, vector, min(3, k)) + hits)[:k]
+        return hits
+
+    def _episodes_of(self, namespace: str, hits: list[Hit]) -> list[Hit]:
+        """Each hit replaced by the episodes it comes from, in rank order, once each."""
+        order = list(dict.fromkeys(e for h in hits for e in h.episode_ids))
+        episodes = {e.id: e for e in self.store.get_episodes(namespace, order)}
+        score = {}
+        for h in hits:
+            for e in h.episode_ids:
+                score.setdefault(e, h.score)
+        return [_episode_hit(episodes[e], score[e]) for e in order if e in episodes]
+
+    def _summary_hits(self, namespace: str, query: str, vector: np.ndarray, k: int) -> list[Hit]:
+        fused = fuse(
+            self.store.vector_search(namespace, "summary", vector, k),
+            self.store.text_search(namespace, "summary", query, k),
+            self.config.lexical_weight,
+        )
+        best = sorted(fused.items(), key=lambda kv: -kv[1])[:k]
+        summaries = self.store.get_summaries(namespace, [i for i, _ in best])
+        covered = [e for s in summaries for e in s.covers]
+        episodes = {e.id: e for e in self.store.get_episodes(namespace, covered)}
+        return [
+            Hit(
+                id=s.id,
+                kind="summary",
+                text=s.text,
+                score=fused[s.id],
+                episode_ids=[e for e in s.covers if e in episodes],
+                source_ids=[
+                    sid for e in s.covers if e in episodes and (sid := episodes[e].source_id)
+                ],
+                occurred_at=s.span_from,
+                valid_from=s.span_from,
+                valid_to=s.span_to,
+            )
+            for s in summaries
+        ]
+
+    def _hits(
+        self, namespace: str, ranked: list[tuple[str, float]], k: int, as_of: datetime | None
+    ) -> list[Hit]:
         hits: list[Hit] = []
         cited: set[str] = set()
         window = max(4 * k, 40)

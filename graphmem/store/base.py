@@ -17,6 +17,8 @@ EDGE_ENDPOINTS: dict[str, tuple[str, str | None]] = {
     "NEXT": ("episode", "episode"),
     "SAME_AS": ("entity", "entity"),
     "SUPERSEDES": ("unit", "unit"),
+    "CONFLICTS_WITH": ("unit", "unit"),
+    "RETRACTS": ("episode", "unit"),
     "COVERS": ("summary", None),  # a unit or an episode
 }
 """The node kinds at either end of each edge type (None: known from the node itself)."""
@@ -29,6 +31,17 @@ def ordered_like(ids: list[str], items: list[_N]) -> list[_N]:
 
 
 @dataclass
+class UnitUpdate:
+    """A temporal rewrite of one unit (the Refresher's tool): never deletes it."""
+
+    id: str
+    status: UnitStatus | None = None
+    valid_to_ms: int | None = None
+    expired_at_ms: int | None = None
+    reason: str | None = None
+
+
+@dataclass
 class Batch:
     """Everything one transaction writes. Entities are upserted by id (aliases merged)."""
 
@@ -37,6 +50,8 @@ class Batch:
     units: list[Unit] = field(default_factory=list)
     summaries: list[Summary] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
+    updates: list[UnitUpdate] = field(default_factory=list)
+    """Rewrites of stored units (the Refresher's), in the same transaction."""
     processed: dict[str, np.ndarray | None] = field(default_factory=dict)
     """Episode id -> its embedding: those episodes become ``processed`` in the same transaction."""
 
@@ -47,18 +62,9 @@ class Batch:
             or self.units
             or self.summaries
             or self.edges
+            or self.updates
             or self.processed
         )
-
-
-@dataclass
-class UnitUpdate:
-    """A temporal rewrite of one unit (the Refresher's tool): never deletes it."""
-
-    id: str
-    status: UnitStatus | None = None
-    valid_to_ms: int | None = None
-    expired_at_ms: int | None = None
 
 
 @dataclass
@@ -116,6 +122,12 @@ class GraphStore(Protocol):
 
     def units_of_entity(self, namespace: str, entity_id: str) -> list[Unit]:
         """Every unit, of any status, that involves the entity."""
+
+    def units_with_predicates(self, namespace: str, predicates: list[str]) -> list[Unit]:
+        """Active and conflicted units whose predicate is one of ``predicates`` (slot lookup)."""
+
+    def episodes_by_source(self, namespace: str, source_ids: list[str]) -> list[Episode]:
+        """Episodes with one of these ``source_id`` values, oldest first."""
 
     def update_units(self, namespace: str, updates: list[UnitUpdate]) -> None: ...
 

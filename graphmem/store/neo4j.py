@@ -26,7 +26,14 @@ TEXT_INDEX = {
     "entity": "entity_text",
     "summary": "summary_text",
 }
-EDGE_STATEMENT = {"SAME_AS": "edge_same_as", "SUPERSEDES": "edge_supersedes", "NEXT": "edge_next"}
+EDGE_STATEMENT = {
+    "SAME_AS": "edge_same_as",
+    "SUPERSEDES": "edge_supersedes",
+    "NEXT": "edge_next",
+    "CONFLICTS_WITH": "edge_conflicts_with",
+    "RETRACTS": "edge_retracts",
+    "FROM": "edge_from",
+}
 OVERFETCH = 10
 """Vector and full-text indexes span every namespace; fetch this many times k, then filter."""
 
@@ -130,10 +137,24 @@ def summary_from(node: dict[str, Any]) -> Summary:
     return Summary(
         **{
             **node,
+            "covers": node.get("covers") or [],
             "span_from": from_ms(node.get("span_from")),
             "span_to": from_ms(node.get("span_to")),
         }
     )
+
+
+def update_rows(updates: list[UnitUpdate]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": u.id,
+            "status": u.status,
+            "valid_to": u.valid_to_ms,
+            "expired_at": u.expired_at_ms,
+            "reason": u.reason,
+        }
+        for u in updates
+    ]
 
 
 def adjacency_from(rows: list[dict[str, Any]], version: int) -> Adjacency:
@@ -250,13 +271,15 @@ class Neo4jStore:
                 tx.run(w["insert_units"], rows=[unit_row(u) for u in batch.units])
                 touched.update(u.namespace for u in batch.units)
             if batch.summaries:
-                tx.run(w["insert_summaries"], rows=[summary_row(s) for s in batch.summaries])
+                tx.run(w["upsert_summaries"], rows=[summary_row(s) for s in batch.summaries])
                 touched.update(s.namespace for s in batch.summaries)
             self._write_edges(tx, w, batch.edges)
             if batch.processed:
                 rows = [{"id": i, "embedding": _vector(v)} for i, v in batch.processed.items()]
                 touched.update(r["namespace"] for r in tx.run(w["mark_processed"], rows=rows))
             for ns in sorted(touched):
+                if batch.updates:
+                    tx.run(w["update_units"], namespace=ns, rows=update_rows(batch.updates))
                 tx.run(w["bump_namespace"], namespace=ns, erasures=0)
 
         self._in_transaction(work)
@@ -310,18 +333,9 @@ class Neo4jStore:
 
     def update_units(self, namespace: str, updates: list[UnitUpdate]) -> None:
         w = cypher("write")
-        rows = [
-            {
-                "id": u.id,
-                "status": u.status,
-                "valid_to": u.valid_to_ms,
-                "expired_at": u.expired_at_ms,
-            }
-            for u in updates
-        ]
 
         def work(tx) -> None:
-            tx.run(w["update_units"], namespace=namespace, rows=rows)
+            tx.run(w["update_units"], namespace=namespace, rows=update_rows(updates))
             tx.run(w["bump_namespace"], namespace=namespace, erasures=0)
 
         self._in_transaction(work)
@@ -373,6 +387,18 @@ class Neo4jStore:
     def find_entities(self, namespace: str, keys: list[str]) -> list[Entity]:
         rows = self._q("read", "find_entities", namespace=namespace, keys=keys) if keys else []
         return [entity_from(r["node"]) for r in rows]
+
+    def units_with_predicates(self, namespace: str, predicates: list[str]) -> list[Unit]:
+        if not predicates:
+            return []
+        rows = self._q("read", "units_with_predicates", namespace=namespace, predicates=predicates)
+        return self.get_units(namespace, [r["id"] for r in rows])
+
+    def episodes_by_source(self, namespace: str, source_ids: list[str]) -> list[Episode]:
+        if not source_ids:
+            return []
+        rows = self._q("read", "episodes_by_source", namespace=namespace, source_ids=source_ids)
+        return [episode_from(r["node"]) for r in rows]
 
     def units_of_entity(self, namespace: str, entity_id: str) -> list[Unit]:
         rows = self._q("read", "units_of_entity", namespace=namespace, entity_id=entity_id)

@@ -25,12 +25,33 @@ _EPISODE_COLUMNS = (
     "id, namespace, content, source, speaker, session, source_id, occurred_at, recorded_at, "
     "status, error, seq"
 )
+_UNIT_COLUMNS = (
+    "id, namespace, text, kind, subject, predicate, object, confidence, valid_from, valid_to, "
+    "recorded_at, expired_at, status, version, reason"
+)
 _TABLES: dict[str, str] = {
     "episode": "episodes",
     "unit": "units",
     "entity": "entities",
     "summary": "summaries",
 }
+
+
+_ADDED_COLUMNS = {"units": ("object TEXT", "reason TEXT")}
+"""Columns added since the first schema: added to stores created before them."""
+
+
+def _migrations(db: sqlite3.Connection) -> str:
+    statements = []
+    for table, columns in _ADDED_COLUMNS.items():
+        have = {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
+        if have:  # an existing store
+            statements += [
+                f"ALTER TABLE {table} ADD COLUMN {c};\n"
+                for c in columns
+                if c.split()[0] not in have
+            ]
+    return "".join(statements)
 
 
 def _blob(vector: np.ndarray | None) -> bytes | None:
@@ -45,6 +66,7 @@ def _in(values: Sequence[object]) -> str:
 @dataclass
 class _Vectors:
     ids: list[str] = field(default_factory=list)
+    position: dict[str, int] = field(default_factory=dict)
     matrix: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     last_rid: int = 0
     version: int = -1
@@ -112,7 +134,7 @@ class SQLiteStore:
         schema = resources.files(__package__).joinpath("sqlite_schema.sql").read_text("utf-8")
         with self._lock:
             try:
-                db.executescript(f"BEGIN IMMEDIATE;\n{schema}\nCOMMIT;")
+                db.executescript(f"BEGIN IMMEDIATE;\n{_migrations(db)}{schema}\nCOMMIT;")
             except sqlite3.Error as exc:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
@@ -170,6 +192,8 @@ class SQLiteStore:
                     (_blob(vector), episode_id),
                 )
                 touched.update(row[0] for row in cur.fetchall())
+            for ns in touched:  # a batch's rewrites stay inside the namespaces it writes
+                self._update_units(cur, ns, batch.updates)
             self._bump(cur, touched)
 
     def _bump(self, cur: sqlite3.Cursor, namespaces: set[str], erasures: int = 0) -> None:
@@ -269,9 +293,9 @@ class SQLiteStore:
         for u in units:
             touched.add(u.namespace)
             cur.execute(
-                "INSERT INTO units (id, namespace, text, kind, subject, predicate, confidence, "
-                "valid_from, valid_to, recorded_at, expired_at, status, version, embedding) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO units (id, namespace, text, kind, subject, predicate, object, "
+                "confidence, valid_from, valid_to, recorded_at, expired_at, status, version, "
+                "reason, embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     u.id,
                     u.namespace,
@@ -279,6 +303,7 @@ class SQLiteStore:
                     u.kind,
                     u.subject,
                     u.predicate,
+                    u.object,
                     u.confidence,
                     to_ms(u.valid_from),
                     to_ms(u.valid_to),
@@ -286,6 +311,7 @@ class SQLiteStore:
                     to_ms(u.expired_at),
                     u.status,
                     u.version,
+                    u.reason,
                     _blob(u.embedding),
                 ),
             )
@@ -302,8 +328,9 @@ class SQLiteStore:
     def _insert_summaries(
         self, cur: sqlite3.Cursor, summaries: list[Summary], touched: set
     ) -> None:
-        for s in summaries:
+        for s in summaries:  # replaced whole: a new row, so caches see the new text and vector
             touched.add(s.namespace)
+            cur.execute("DELETE FROM summaries WHERE id = ?", (s.id,))
             cur.execute(
                 "INSERT INTO summaries (id, namespace, text, level, span_from, span_to, embedding) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -351,14 +378,20 @@ class SQLiteStore:
 
     def update_units(self, namespace: str, updates: list[UnitUpdate]) -> None:
         with self._transaction() as cur:
-            for up in updates:
-                cur.execute(
-                    "UPDATE units SET status = COALESCE(?, status), "
-                    "valid_to = COALESCE(?, valid_to), expired_at = COALESCE(?, expired_at) "
-                    "WHERE namespace = ? AND id = ?",
-                    (up.status, up.valid_to_ms, up.expired_at_ms, namespace, up.id),
-                )
+            self._update_units(cur, namespace, updates)
             self._bump(cur, {namespace})
+
+    @staticmethod
+    def _update_units(cur: sqlite3.Cursor, namespace: str, updates: list[UnitUpdate]) -> None:
+        cur.executemany(
+            "UPDATE units SET status = COALESCE(?, status), "
+            "valid_to = COALESCE(?, valid_to), expired_at = COALESCE(?, expired_at), "
+            "reason = COALESCE(?, reason) WHERE namespace = ? AND id = ?",
+            [
+                (u.status, u.valid_to_ms, u.expired_at_ms, u.reason, namespace, u.id)
+                for u in updates
+            ],
+        )
 
     def erase(self, namespace: str, node_id: str) -> bool:
         with self._transaction() as cur:
@@ -433,9 +466,7 @@ class SQLiteStore:
         if not ids:
             return []
         rows = self._query(
-            "SELECT id, namespace, text, kind, subject, predicate, confidence, valid_from, "
-            "valid_to, recorded_at, expired_at, status, version FROM units "
-            f"WHERE namespace = ? AND id IN ({_in(ids)})",
+            f"SELECT {_UNIT_COLUMNS} FROM units WHERE namespace = ? AND id IN ({_in(ids)})",
             [namespace, *ids],
         )
         arms: dict[str, list] = {}
@@ -481,6 +512,26 @@ class SQLiteStore:
         )
         return self.get_units(namespace, [r[0] for r in rows])
 
+    def units_with_predicates(self, namespace: str, predicates: list[str]) -> list[Unit]:
+        if not predicates:
+            return []
+        rows = self._query(
+            f"SELECT id FROM units WHERE namespace = ? AND predicate IN ({_in(predicates)}) "
+            "AND status IN ('active', 'conflicted') ORDER BY rid",
+            [namespace, *predicates],
+        )
+        return self.get_units(namespace, [r[0] for r in rows])
+
+    def episodes_by_source(self, namespace: str, source_ids: list[str]) -> list[Episode]:
+        if not source_ids:
+            return []
+        rows = self._query(
+            f"SELECT {_EPISODE_COLUMNS} FROM episodes WHERE namespace = ? "
+            f"AND source_id IN ({_in(source_ids)}) ORDER BY seq",
+            [namespace, *source_ids],
+        )
+        return [_episode(r) for r in rows]
+
     def get_summaries(self, namespace: str, ids: list[str]) -> list[Summary]:
         if not ids:
             return []
@@ -489,7 +540,13 @@ class SQLiteStore:
             f"WHERE namespace = ? AND id IN ({_in(ids)})",
             [namespace, *ids],
         )
-        return [
+        covers: dict[str, list[str]] = {}
+        for src, dst in self._query(
+            f"SELECT src, dst FROM edges WHERE src IN ({_in(ids)}) AND type = 'COVERS' ORDER BY rid",
+            ids,
+        ):
+            covers.setdefault(src, []).append(dst)
+        summaries = [
             Summary(
                 id=r[0],
                 namespace=r[1],
@@ -497,9 +554,11 @@ class SQLiteStore:
                 level=r[3],
                 span_from=from_ms(r[4]),
                 span_to=from_ms(r[5]),
+                covers=covers.get(r[0], []),
             )
             for r in rows
         ]
+        return ordered_like(ids, summaries)
 
     def text_search(
         self, namespace: str, label: Label, text: str, k: int
@@ -555,8 +614,21 @@ class SQLiteStore:
                 new = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32)
                 new = new.reshape(len(rows), -1)
                 new = new / np.maximum(np.linalg.norm(new, axis=1, keepdims=True), 1e-12)
-                vecs.matrix = new if not vecs.ids else np.vstack([vecs.matrix, new])
-                vecs.ids.extend(r[1] for r in rows)
+                fresh = []  # rows replaced under the same id (summaries) overwrite theirs
+                for j, r in enumerate(rows):
+                    at = vecs.position.get(r[1])
+                    if at is None:
+                        fresh.append(j)
+                    else:
+                        vecs.matrix[at] = new[j]
+                for j in fresh:
+                    vecs.position[rows[j][1]] = len(vecs.ids)
+                    vecs.ids.append(rows[j][1])
+                if fresh:
+                    added = new[fresh]
+                    vecs.matrix = (
+                        added if vecs.matrix.size == 0 else np.vstack([vecs.matrix, added])
+                    )
                 vecs.last_rid = rows[-1][0]
             vecs.version, vecs.erasures = version, erasures
             self._vectors[(namespace, label)] = vecs
@@ -647,13 +719,15 @@ def _unit(r: tuple, arms: list[dict], sources: list[str]) -> Unit:
         kind=r[3],
         subject=r[4],
         predicate=r[5],
-        confidence=r[6],
-        valid_from=from_ms(r[7]),
-        valid_to=from_ms(r[8]),
-        recorded_at=from_ms(r[9]),
-        expired_at=from_ms(r[10]),
-        status=r[11],
-        version=r[12],
+        object=r[6],
+        confidence=r[7],
+        valid_from=from_ms(r[8]),
+        valid_to=from_ms(r[9]),
+        recorded_at=from_ms(r[10]),
+        expired_at=from_ms(r[11]),
+        status=r[12],
+        version=r[13],
+        reason=r[14],
         entities=[Involvement(**a) for a in arms],
         episode_ids=sources,
         embedding=None,

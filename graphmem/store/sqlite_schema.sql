@@ -18,6 +18,7 @@ CREATE TABLE IF NOT EXISTS episodes (
 CREATE INDEX IF NOT EXISTS episodes_ns_status ON episodes (namespace, status);
 CREATE INDEX IF NOT EXISTS episodes_ns_seq ON episodes (namespace, seq);
 CREATE INDEX IF NOT EXISTS episodes_ns_session ON episodes (namespace, session, seq);
+CREATE INDEX IF NOT EXISTS episodes_ns_source ON episodes (namespace, source_id, seq);
 
 CREATE TABLE IF NOT EXISTS entities (
     rid INTEGER PRIMARY KEY,
@@ -48,6 +49,7 @@ CREATE TABLE IF NOT EXISTS units (
     kind TEXT NOT NULL,
     subject TEXT,
     predicate TEXT,
+    object TEXT,
     confidence REAL NOT NULL,
     valid_from INTEGER,
     valid_to INTEGER,
@@ -55,6 +57,7 @@ CREATE TABLE IF NOT EXISTS units (
     expired_at INTEGER,
     status TEXT NOT NULL,
     version INTEGER NOT NULL,
+    reason TEXT,
     embedding BLOB
 );
 CREATE INDEX IF NOT EXISTS units_ns_status ON units (namespace, status);
@@ -132,6 +135,7 @@ CREATE TRIGGER IF NOT EXISTS entities_fts_update AFTER UPDATE OF search_text ON 
     INSERT INTO fts_entity (fts_entity, rowid, search_text) VALUES ('delete', old.rid, old.search_text);
     INSERT INTO fts_entity (rowid, search_text) VALUES (new.rid, new.search_text);
 END;
+CREATE INDEX IF NOT EXISTS units_ns_predicate ON units (namespace, predicate) WHERE predicate IS NOT NULL;
 CREATE TRIGGER IF NOT EXISTS summaries_fts_insert AFTER INSERT ON summaries BEGIN
     INSERT INTO fts_summary (rowid, text) VALUES (new.rid, new.text);
 END;

@@ -78,7 +78,7 @@ def test_ingest_search_history_stats_export(tmp_path):
     assert graphmem(tmp_path, "-n", "alice", "export", str(graph_file)).returncode == 0
     graph = nx.read_graphml(graph_file)
     labels = nx.get_node_attributes(graph, "label")
-    assert sorted(set(labels.values())) == ["Entity", "Episode", "Unit"]
+    assert sorted(set(labels.values())) == ["Entity", "Episode", "Summary", "Unit"]
     assert sum(1 for v in labels.values() if v == "Episode") == 2
     json_file = tmp_path / "alice.json"
     assert (

@@ -10,11 +10,12 @@ import pytest
 
 from graphmem.models import Edge, Entity, Episode, Summary, Unit
 from graphmem.resources import all_cypher, parse_statements
+from graphmem.store.base import EDGE_ENDPOINTS
 from tests.conftest import REPO
 
 LINTER = REPO / "tools" / "cypherlint"
 LABELS = ["Episode", "Entity", "Unit", "Summary", "Namespace", "Alias", "Erasure"]
-REL_TYPES = ["NEXT", "SAME_AS", "INVOLVES", "FROM", "COVERS", "SUPERSEDES", "ALIAS_OF"]
+REL_TYPES = [*EDGE_ENDPOINTS, "ALIAS_OF"]
 EXTRA_KEYS = [
     "keys",
     "search_text",
@@ -28,6 +29,8 @@ EXTRA_KEYS = [
     "embedding",
     "name",
     "entity_id",
+    "at",
+    "by",
 ]  # entity_id: a key of the rows sent
 
 

@@ -1,6 +1,6 @@
 from datetime import UTC, datetime
 
-from graphmem.llm import ZeroExtractor
+from graphmem.llm import ZeroLLM
 from graphmem.models import Episode
 from graphmem.text import canonical, check_text, sentences
 
@@ -13,7 +13,7 @@ def ep(text: str, speaker: str | None = None) -> Episode:
 
 def test_one_unit_per_informative_clause_with_speaker_names_dates_and_concepts():
     e = ep("Hey Mel! I went to a LGBTQ support group yesterday; it was powerful.", "Caroline")
-    drafts = ZeroExtractor().extract([e])
+    drafts = ZeroLLM().extract([e], {}).units
     assert [d.text for d in drafts] == [
         "Caroline: I went to a LGBTQ support group yesterday",
         "Caroline: it was powerful.",
@@ -30,18 +30,23 @@ def test_one_unit_per_informative_clause_with_speaker_names_dates_and_concepts()
 
 
 def test_greetings_and_fillers_make_no_unit():
-    assert ZeroExtractor().extract([ep("Hey Caroline! Good to see you! Wow, thanks!", "Mel")]) == []
+    assert (
+        ZeroLLM().extract([ep("Hey Caroline! Good to see you! Wow, thanks!", "Mel")], {}).units
+        == []
+    )
 
 
 def test_documents_without_speaker_link_names_and_numbers():
-    (d,) = ZeroExtractor().extract([ep("Acme Corp hired 250 engineers in Berlin.")])
+    (d,) = ZeroLLM().extract([ep("Acme Corp hired 250 engineers in Berlin.")], {}).units
     names = {m.name: m.type for m in d.mentions}
     assert names["Acme Corp"] == "name" and names["Berlin"] == "name" and names["250"] == "number"
     assert d.subject == "Acme Corp"
 
 
 def test_kinds_follow_the_wording():
-    drafts = ZeroExtractor().extract([ep("I love hiking in Norway. I will visit Oslo soon.", "Al")])
+    drafts = (
+        ZeroLLM().extract([ep("I love hiking in Norway. I will visit Oslo soon.", "Al")], {}).units
+    )
     assert [d.kind for d in drafts] == ["preference", "plan"]
 
 

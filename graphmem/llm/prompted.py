@@ -1,0 +1,305 @@
+"""Every agent decision taken by prompting an ``LLM`` (prompts from ``agents/*.md``).
+
+Indices, not ids, go to the model (small numbers are what small models copy reliably); a reply that
+cites an index that does not exist fails ``check`` and gets the LLM's repair round. The read-path
+decisions (route, assess) fall back to the zero-LLM rules when the model fails, so search still
+answers; write-path decisions raise, so the episodes are kept as failed and rebuilt later.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from ..errors import LLMError
+from ..models import Episode, Hit, UnitKind
+from ..resources import prompts
+from ..timeutil import to_datetime
+from . import rules
+from .base import (
+    LLM,
+    NOT_IN_MEMORY,
+    Assessment,
+    Comparison,
+    Extraction,
+    Intent,
+    MentionDraft,
+    Relation,
+    Reply,
+    Route,
+    UnitDraft,
+    Verdict,
+)
+
+log = logging.getLogger("graphmem.llm")
+
+
+class _Entity(BaseModel):
+    name: str
+    type: str = "thing"
+    role: str = "mention"
+
+
+class _Unit(BaseModel):
+    text: str
+    kind: UnitKind = "fact"
+    subject: str | None = None
+    predicate: str | None = None
+    object: str | None = None
+    entities: list[_Entity] = Field(default_factory=list)
+    valid_from: str | None = None
+    valid_to: str | None = None
+    episodes: list[int]
+
+
+class _Summary(BaseModel):
+    session: str
+    text: str
+
+
+class _Extraction(BaseModel):
+    units: list[_Unit] = Field(default_factory=list)
+    summaries: list[_Summary] = Field(default_factory=list)
+
+
+class _Verdict(BaseModel):
+    item: int
+    relation: Relation
+    existing: int | None = None
+    reason: str = ""
+
+
+class _Verdicts(BaseModel):
+    verdicts: list[_Verdict]
+
+
+class _Choice(BaseModel):
+    choice: int | None = None
+
+
+class _Route(BaseModel):
+    intent: Intent
+    as_of: str | None = None
+    reason: str = ""
+
+
+class _Assessment(BaseModel):
+    relevant: list[int] = Field(default_factory=list)
+    sufficient: bool = False
+    rewrite: str | None = None
+    reason: str = ""
+
+
+class _Answer(BaseModel):
+    answer: str
+    citations: list[int] = Field(default_factory=list)
+    sufficient: bool = True
+
+
+def _data(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, ensure_ascii=False, default=str)
+
+
+def _time(value: str | None) -> datetime | None:
+    try:
+        return to_datetime(value) if value else None
+    except ValueError:
+        return None
+
+
+def _in_range(numbers: list[int | None], size: int, what: str) -> None:
+    bad = [n for n in numbers if n is not None and not 0 <= n < size]
+    if bad:
+        raise ValueError(f"{what} {bad} do not exist (valid: 0..{size - 1})")
+
+
+def _evidence(hits: list[Hit]) -> list[dict[str, Any]]:
+    return [
+        {
+            "n": i,
+            "text": h.text,
+            "time": (h.valid_from or h.occurred_at or "").__str__(),
+            "status": h.status or "active",
+        }
+        for i, h in enumerate(hits)
+    ]
+
+
+class PromptedDecisions:
+    """``Decisions`` by an LLM, one structured call per decision (one per batch for extraction)."""
+
+    def __init__(self, llm: LLM, batch_size: int = 16) -> None:
+        self.llm = llm
+        self.batch_size = batch_size
+        self.prompt_versions = {a: prompts(a)[0] for a in ("constructor", "retriever", "judge")}
+
+    def _ask(self, agent: str, name: str, payload: dict[str, Any], schema: type, check=None):
+        return self.llm.complete(name, prompts(agent)[1][name], _data(payload), schema, check)
+
+    # -- write path ---------------------------------------------------------------------------
+    def extract(self, episodes: list[Episode], summaries: dict[str, str]) -> Extraction:
+        """One call per ``batch_size`` episodes; each call sees the summaries so far."""
+        summaries = dict(summaries)
+        units: list[UnitDraft] = []
+        for start in range(0, len(episodes), self.batch_size):
+            part = self._extract(episodes[start : start + self.batch_size], summaries)
+            units += part.units
+            summaries |= part.summaries
+        sessions = {ep.session for ep in episodes if ep.session}
+        return Extraction(
+            units=units, summaries={s: summaries[s] for s in sessions if s in summaries}
+        )
+
+    def _extract(self, episodes: list[Episode], summaries: dict[str, str]) -> Extraction:
+        sessions = {ep.session for ep in episodes if ep.session}
+        payload = {
+            "episodes": [
+                {
+                    "n": i,
+                    "speaker": ep.speaker,
+                    "session": ep.session,
+                    "time": ep.occurred_at.isoformat(),
+                    "text": ep.content,
+                }
+                for i, ep in enumerate(episodes)
+            ],
+            "summaries": {s: t for s, t in summaries.items() if s in sessions},
+        }
+
+        def check(out: _Extraction) -> None:
+            _in_range([n for u in out.units for n in u.episodes], len(episodes), "episodes")
+
+        out: _Extraction = self._ask("constructor", "extract", payload, _Extraction, check)
+        return Extraction(
+            units=[d for u in out.units if (d := _draft(u, episodes)) is not None],
+            summaries={
+                s.session: s.text for s in out.summaries if s.session in sessions and s.text
+            },
+        )
+
+    def compare(self, comparisons: list[Comparison]) -> list[Verdict]:
+        if not comparisons:
+            return []
+        items = [
+            {
+                "item": i,
+                "new": _unit_view(c.new),
+                "existing": [{"n": j, **_unit_view(u)} for j, u in enumerate(c.existing)],
+            }
+            for i, c in enumerate(comparisons)
+        ]
+
+        def check(out: _Verdicts) -> None:
+            _in_range([v.item for v in out.verdicts], len(comparisons), "items")
+            for v in out.verdicts:
+                _in_range([v.existing], len(comparisons[v.item].existing), "existing units")
+
+        out: _Verdicts = self._ask("judge", "compare", {"items": items}, _Verdicts, check)
+        verdicts = [Verdict(relation="compatible") for _ in comparisons]
+        for v in out.verdicts:
+            existing = comparisons[v.item].existing
+            if v.relation == "compatible" or v.existing is None:
+                continue
+            verdicts[v.item] = Verdict(
+                relation=v.relation, existing_id=existing[v.existing].id, reason=v.reason
+            )
+        return verdicts
+
+    def disambiguate(self, name: str, candidates: list[tuple[str, str]]) -> str | None:
+        payload = {
+            "name": name,
+            "candidates": [{"n": i, "name": n} for i, (_, n) in enumerate(candidates)],
+        }
+        out: _Choice = self._ask(
+            "constructor",
+            "disambiguate",
+            payload,
+            _Choice,
+            lambda o: _in_range([o.choice], len(candidates), "candidates"),
+        )
+        return None if out.choice is None else candidates[out.choice][0]
+
+    # -- read path ----------------------------------------------------------------------------
+    def route(self, query: str, now: datetime) -> Route:
+        try:
+            out: _Route = self._ask("retriever", "route", {"query": query, "now": now}, _Route)
+        except LLMError as exc:
+            log.warning("routing by rules: %s", exc)
+            return rules.route(query, now)
+        return Route(intent=out.intent, as_of=_time(out.as_of), reason=out.reason)
+
+    def assess(self, query: str, hits: list[Hit]) -> Assessment:
+        if not hits:
+            return Assessment(sufficient=False, reason="no evidence")
+
+        def check(out: _Assessment) -> None:
+            _in_range(list(out.relevant), len(hits), "evidence items")
+
+        payload = {"query": query, "evidence": _evidence(hits)}
+        try:
+            out: _Assessment = self._ask("judge", "assess", payload, _Assessment, check)
+        except LLMError as exc:
+            log.warning("assessing evidence by rules: %s", exc)
+            return rules.assess(query, hits)
+        return Assessment(
+            relevant=[hits[i].id for i in dict.fromkeys(out.relevant)],
+            sufficient=out.sufficient and bool(out.relevant),
+            rewrite=out.rewrite,
+            reason=out.reason,
+        )
+
+    def answer(self, query: str, hits: list[Hit]) -> Reply:
+        if not hits:
+            return Reply(text=NOT_IN_MEMORY, sufficient=False)
+
+        def check(out: _Answer) -> None:
+            _in_range(list(out.citations), len(hits), "citations")
+
+        payload = {"query": query, "evidence": _evidence(hits)}
+        out: _Answer = self._ask("judge", "answer", payload, _Answer, check)
+        if not out.sufficient:
+            return Reply(text=NOT_IN_MEMORY, sufficient=False)
+        cited = [hits[i] for i in dict.fromkeys(out.citations)]
+        ids = list(dict.fromkeys(i for h in cited for i in (h.id, *h.episode_ids)))
+        return Reply(text=out.answer, citations=ids, sufficient=True)
+
+
+def _unit_view(unit) -> dict[str, Any]:
+    return {
+        "text": unit.text,
+        "subject": unit.subject,
+        "predicate": unit.predicate,
+        "object": unit.object,
+        "valid_from": unit.valid_from.isoformat() if unit.valid_from else None,
+    }
+
+
+def _draft(unit: _Unit, episodes: list[Episode]) -> UnitDraft | None:
+    """A unit draft from the model's unit; None when it links fewer than two entities."""
+    sources = [episodes[n] for n in dict.fromkeys(unit.episodes)]
+    mentions = {
+        e.name.strip().lower(): MentionDraft(name=e.name.strip(), type=e.type, role=e.role)
+        for e in unit.entities
+        if e.name.strip()
+    }
+    if unit.subject and unit.subject.strip().lower() not in mentions:
+        mentions[unit.subject.strip().lower()] = MentionDraft(
+            name=unit.subject.strip(), role="subject"
+        )
+    if len(mentions) < 2 or not sources or not unit.text.strip():
+        return None
+    return UnitDraft(
+        text=unit.text.strip(),
+        kind=unit.kind,
+        subject=unit.subject,
+        predicate=(unit.predicate or "").strip().lower().replace(" ", "_") or None,
+        object=unit.object,
+        mentions=list(mentions.values()),
+        valid_from=_time(unit.valid_from) or sources[0].occurred_at,
+        valid_to=_time(unit.valid_to),
+        episode_ids=[ep.id for ep in sources],
+    )

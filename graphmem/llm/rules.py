@@ -1,0 +1,147 @@
+"""Deterministic rules for the decisions an LLM would otherwise take (zero-LLM mode)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from ..models import Episode, Hit, Unit
+from ..temporal import find_times
+from ..text import STOP_WORDS, canonical, sentences
+from .base import NOT_IN_MEMORY, Assessment, Comparison, Reply, Route, Verdict
+from .slots import single_valued
+
+_VERBATIM = re.compile(
+    r"\b(exact(?:ly)?|verbatim|word for word|quote|wording|what did \w+ (?:say|write|tell))\b|\"[^\"]+\"",
+    re.I,
+)
+_ABSTRACT = re.compile(
+    r"\b(summar(?:y|ise|ize)|overview|recap|in general|overall|main (?:topics?|themes?|points?)|"
+    r"what (?:have|did) (?:we|they|you|i) (?:talk|discuss|chat)\w*)\b",
+    re.I,
+)
+_TEMPORAL = re.compile(
+    r"\b(when|as of|before|after|since|until|how long|what (?:year|month|day|date|time)|"
+    r"which (?:year|month|day)|back in|at the time)\b",
+    re.I,
+)
+_AS_OF = re.compile(r"\b(?:as of|back in|at the time of|during)\s+(.+?)(?:[,?.!]|$)", re.I)
+_NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w'-]+")
+_WORD = re.compile(r"\w+")
+
+
+def route(query: str, now: datetime) -> Route:
+    """Intent by cue words: verbatim, abstract, temporal (with an ``as of`` time), multi-hop
+    (two or more names), otherwise factual."""
+    if _VERBATIM.search(query):
+        return Route(intent="verbatim", reason="asks for wording")
+    if _ABSTRACT.search(query):
+        return Route(intent="abstract", reason="asks for an overview")
+    if _TEMPORAL.search(query) or find_times(query, now):
+        as_of = None
+        if m := _AS_OF.search(query):
+            times = find_times(m.group(1), now)
+            as_of = times[0].when if times else None
+        return Route(intent="temporal", as_of=as_of, reason="asks about time")
+    names = {canonical(n) for n in _NAME.findall(query)} - {"i"}
+    if len(names) >= 2:
+        return Route(intent="multihop", reason="links several named entities")
+    return Route(intent="factual", reason="default")
+
+
+def terms(text: str) -> set[str]:
+    """Content words, lower-cased, with a crude plural fold."""
+    words = (w.lower() for w in _WORD.findall(text))
+    return {w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words if w not in STOP_WORDS}
+
+
+def assess(query: str, hits: list[Hit]) -> Assessment:
+    """Relevant: hits sharing a content word with the query. Sufficient: the relevant hits cover
+    every name in the query and at least half its content words. Otherwise a rewrite that keeps
+    the words no hit covered."""
+    wanted = terms(query)
+    names = {canonical(n) for n in _NAME.findall(query)}
+    relevant = [h for h in hits if wanted & terms(h.text)]
+    covered = set().union(*(terms(h.text) for h in relevant)) if relevant else set()
+    text = " ".join(canonical(h.text) for h in relevant)
+    missing_names = {n for n in names if n and n not in text}
+    coverage = len(wanted & covered) / len(wanted) if wanted else 0.0
+    sufficient = bool(relevant) and not missing_names and coverage >= 0.5
+    missing = sorted(wanted - covered)
+    rewrite = (
+        " ".join(missing) if not sufficient and missing and missing != sorted(wanted) else None
+    )
+    return Assessment(
+        relevant=[h.id for h in relevant],
+        sufficient=sufficient,
+        rewrite=rewrite,
+        reason=f"coverage {coverage:.2f}, missing names {sorted(missing_names)}",
+    )
+
+
+def answer(query: str, hits: list[Hit], assessment: Assessment) -> Reply:
+    """Extractive: the best relevant hit (and any hit it conflicts with), cited."""
+    if not assessment.sufficient or not assessment.relevant:
+        return Reply(text=NOT_IN_MEMORY, sufficient=False)
+    by_id = {h.id: h for h in hits}
+    best = by_id[assessment.relevant[0]]
+    cited = [best]
+    for a, b in assessment.conflicts:
+        if best.id in (a, b):
+            other = by_id.get(b if a == best.id else a)
+            if other is not None:
+                cited.append(other)
+    text = (
+        best.text
+        if len(cited) == 1
+        else "Memory holds conflicting statements: " + " | ".join(h.text for h in cited)
+    )
+    citations = list(dict.fromkeys(i for h in cited for i in (h.id, *h.episode_ids)))
+    return Reply(text=text, citations=citations, sufficient=True)
+
+
+def compare(comparison: Comparison) -> Verdict:
+    """Slot rules: same subject and predicate with the same object is a duplicate; a different
+    object of a single-valued predicate is an update when the times differ, a contradiction
+    when they do not; identical text is a duplicate; anything else is compatible."""
+    new = comparison.new
+    for old in comparison.existing:
+        if canonical(old.text) == canonical(new.text):
+            return Verdict(relation="duplicate", existing_id=old.id, reason="same statement")
+        if not (new.predicate and same_slot(new, old)):
+            continue
+        if canonical(old.object or "") == canonical(new.object or ""):
+            return Verdict(
+                relation="duplicate", existing_id=old.id, reason=f"{new.predicate}: same value"
+            )
+        if not single_valued(new.predicate):
+            continue
+        change = f"{new.predicate}: {old.object} -> {new.object}"
+        if (
+            old.valid_from is not None
+            and new.valid_from is not None
+            and old.valid_from == new.valid_from
+        ):
+            return Verdict(relation="contradiction", existing_id=old.id, reason=change)
+        return Verdict(relation="update", existing_id=old.id, reason=change)
+    return Verdict(relation="compatible")
+
+
+def same_slot(a: Unit, b: Unit) -> bool:
+    return (
+        a.predicate is not None
+        and a.predicate == b.predicate
+        and canonical(a.subject or "") == canonical(b.subject or "")
+    )
+
+
+def summarize(previous: str | None, episodes: list[Episode], max_chars: int = 1500) -> str:
+    """An extractive session digest: the previous one, then the first informative sentence of
+    each new turn, up to ``max_chars``."""
+    points = []
+    for ep in episodes:
+        first = next((s for s in sentences(ep.content) if len(s.split()) >= 5), None)
+        if first:
+            points.append(f"{ep.speaker}: {first}" if ep.speaker else first)
+    text = " ".join(filter(None, [previous, *points]))
+    return text[:max_chars].rsplit(" ", 1)[0] if len(text) > max_chars else text
