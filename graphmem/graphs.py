@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .agents.judge import Review
 from .errors import StoreClosedError
-from .llm.base import Assessment, Comparison
+from .llm.base import NOT_IN_MEMORY, Assessment, Comparison, Reply
 from .models import Answer, Episode, Hit
 from .retrieval.context import build_context
 from .store.base import Batch
@@ -189,10 +189,13 @@ def build_read_graph(mem: Memory):
         return {"hits": hits}
 
     def answer(state: ReadState) -> dict:
-        relevant = set(state.assessment.relevant if state.assessment else [])
-        evidence = [h for h in state.hits if h.id in relevant] or state.hits
-        evidence = evidence[: state.k]
-        reply = mem.decisions.answer(state.query, evidence)
+        assessment = state.assessment
+        relevant = set(assessment.relevant if assessment else [])
+        evidence = [h for h in state.hits if h.id in relevant][: state.k]
+        if assessment is None or not assessment.sufficient or not evidence:
+            reply = Reply(text=NOT_IN_MEMORY, sufficient=False)
+        else:
+            reply = mem.decisions.answer(state.query, evidence)
         cited = set(reply.citations)
         return {
             "answer": Answer(

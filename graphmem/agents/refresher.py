@@ -98,15 +98,11 @@ class Refresher:
         if not target:  # "scratch that": the previous message of this batch
             last = before[-1].id if before else None
             return [u for u in pending if last in u.episode_ids]
-        wanted = set(query_terms(target))
+        wanted = _stems(target)
         ids = [i for i, _ in self.store.text_search(namespace, "unit", target, 10)]
         found = [u for u in self.store.get_units(namespace, ids) if u.status == "active"]
         found += [u for u in pending if u.status == "active"]
-        return [
-            u
-            for u in found
-            if wanted and len(wanted & set(query_terms(u.text))) >= 0.6 * len(wanted)
-        ]
+        return [u for u in found if wanted and len(wanted & _stems(u.text)) >= 0.6 * len(wanted)]
 
     def _merge(self, batch: Batch, new: dict[str, Unit], unit: Unit, old: Unit) -> None:
         if old.id in new:
@@ -140,6 +136,11 @@ class Refresher:
                 reason=reason,
             )
         )
+
+
+def _stems(text: str) -> set[str]:
+    """Words cut to four letters: "live", "lives_in" and "living" meet."""
+    return {w[:4] for w in query_terms(text.replace("_", " "))}
 
 
 def _later_or_same(a: Unit, b: Unit) -> bool:
