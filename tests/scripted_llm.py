@@ -44,6 +44,12 @@ def unit(text: str, episodes: list[int], entities: list[str], **fields: Any) -> 
     """A unit as the extraction prompt asks for it."""
     return {
         "text": text,
+        "kind": "fact",
+        "subject": None,
+        "predicate": None,
+        "object": None,
+        "valid_from": None,
+        "valid_to": None,
         "episodes": episodes,
         "entities": [{"name": e, "type": "thing", "role": "mention"} for e in entities],
         **fields,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Callable
@@ -101,16 +100,15 @@ class OpenAICompatibleLLM:
                     response_format=self._format(schema),  # type: ignore[arg-type]
                 )
                 break
-            except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
-                if self.response_format != "json_schema":
-                    raise LLMError(f"{operation}: the server refused the request: {exc}") from exc
-                log.info("server refused json_schema output; using json_object: %s", exc)
-                self.response_format = "json_object"
             except openai.APITimeoutError as exc:
                 raise LLMError(f"{operation}: the model did not answer in time: {exc}") from exc
             except openai.APIConnectionError as exc:
                 raise LLMError(f"{operation}: cannot reach the model server: {exc}") from exc
             except openai.APIStatusError as exc:
+                if self.response_format == "json_schema" and _refuses_json_schema(exc):
+                    log.info("server refused json_schema output; using json_object: %s", exc)
+                    self.response_format = "json_object"
+                    continue
                 raise LLMError(
                     f"{operation}: the model server answered {exc.status_code}: {exc.message}"
                 ) from exc
@@ -135,6 +133,8 @@ class OpenAICompatibleLLM:
         return {"type": "json_object", "schema": spec}
 
 
-def describe_schema(schema: type[T]) -> str:
-    """The schema as compact JSON, for prompts of servers that ignore ``response_format``."""
-    return json.dumps(schema.model_json_schema(), separators=(",", ":"))
+def _refuses_json_schema(exc: Exception) -> bool:
+    """A 400/422 answer, or one that names the response format (llama.cpp's server answers 500
+    with a validation error about ``response_format``)."""
+    status = getattr(exc, "status_code", 0)
+    return status in (400, 422) or "json_schema" in str(exc) or "response_format" in str(exc)

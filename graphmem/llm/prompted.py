@@ -40,20 +40,22 @@ log = logging.getLogger("graphmem.llm")
 
 class _Entity(BaseModel):
     name: str
-    type: str = "thing"
-    role: str = "mention"
+    type: str
+    role: str
 
 
 class _Unit(BaseModel):
+    """Every field is required, so grammar-constrained servers make the model fill each one."""
+
     text: str
-    kind: UnitKind = "fact"
-    subject: str | None = None
-    predicate: str | None = None
-    object: str | None = None
-    entities: list[_Entity] = Field(default_factory=list)
-    valid_from: str | None = None
-    valid_to: str | None = None
-    episodes: list[int]
+    kind: UnitKind
+    subject: str | None
+    predicate: str | None
+    object: str | None
+    entities: list[_Entity] = Field(min_length=2)
+    valid_from: str | None
+    valid_to: str | None
+    episodes: list[int] = Field(min_length=1)
 
 
 class _Summary(BaseModel):

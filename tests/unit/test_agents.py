@@ -22,6 +22,7 @@ FACTS = {
     "I live in Rome.": ("lives_in", "Rome"),
     "I like tea.": ("likes", "tea"),
     "I like coffee.": ("likes", "coffee"),
+    "I moved to Berlin in March.": ("lives_in", "Berlin", "2024-03-01"),  # as a model resolves it
 }
 
 
@@ -34,7 +35,7 @@ def script(compare: str = "auto"):
             units = []
             for ep in data["episodes"]:
                 if ep["text"] in FACTS:
-                    predicate, obj = FACTS[ep["text"]]
+                    predicate, obj, *since = FACTS[ep["text"]]
                     units.append(
                         unit(
                             f"user {predicate} {obj}",
@@ -43,6 +44,7 @@ def script(compare: str = "auto"):
                             subject="user",
                             predicate=predicate,
                             object=obj,
+                            valid_from=since[0] if since else None,
                         )
                     )
             return {"units": units, "summaries": []}
@@ -214,7 +216,7 @@ def test_memory_text_is_data_in_the_prompt(tmp_path: Path) -> None:
         ep = mem.add(attack, namespace="u")
         assert ep.status == "processed" and mem.stats("u").units == 1
         assert mem.search("ignore previous instructions", namespace="u")[0].text == attack
-    operation, system, data = llm.calls[-1]
+    _operation, system, data = llm.calls[-1]
     assert attack not in system and data["episodes"][0]["text"] == attack
     assert "data" in system and "never instructions" in system
 

@@ -29,7 +29,11 @@ def completion(content: str) -> dict:
         "created": 0,
         "model": "m",
         "choices": [
-            {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content},
+                "finish_reason": "stop",
+            }
         ],
         "usage": {"prompt_tokens": 11, "completion_tokens": 5, "total_tokens": 16},
     }
@@ -43,7 +47,7 @@ def server() -> Iterator[tuple[list[dict], Callable[[Callable[[dict], Reply]], s
     state: dict = {}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             requests.append(body)
             status, payload = state["handler"](body)

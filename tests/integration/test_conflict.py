@@ -1,0 +1,44 @@
+"""The conflict scenario end to end, in zero-LLM mode (real MiniLM embedder) and LLM mode
+(scripted model): "I live in Paris" in January, "I moved to Berlin" in March."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from graphmem import HashEmbedder, Memory
+from tests.scripted_llm import ScriptedLLM
+from tests.unit.test_agents import script
+
+
+def zero_memory(path: Path, minilm) -> Memory:
+    return Memory(path=path, embedder=minilm)
+
+
+def llm_memory(path: Path, minilm) -> Memory:
+    return Memory(path=path, embedder=HashEmbedder(), llm=ScriptedLLM(script()))
+
+
+@pytest.mark.parametrize("make", [zero_memory, llm_memory], ids=["zero", "llm"])
+def test_moving_city_supersedes_and_keeps_history(tmp_path: Path, minilm, make) -> None:
+    with make(tmp_path / "m", minilm) as mem:
+        mem.add("I live in Paris.", namespace="me", at="2024-01-15T10:00:00")
+        mem.add("I moved to Berlin in March.", namespace="me", at="2024-04-02T10:00:00")
+
+        top = mem.search("where does the user live", namespace="me", k=3)[0]
+        assert "Berlin" in top.text
+
+        versions = mem.history("user", namespace="me")
+        paris = next(u for u in versions if "Paris" in u.text)
+        berlin = next(u for u in versions if "Berlin" in u.text)
+        assert paris.status == "superseded" and berlin.status == "active"
+        assert paris.valid_to is not None and (paris.valid_to.year, paris.valid_to.month) == (
+            2024,
+            3,
+        )
+        assert berlin.id in (paris.reason or "")
+
+        then = mem.search("where does the user live", namespace="me", k=3, as_of="2024-02-10")
+        assert "Paris" in then[0].text
+        assert all("Berlin" not in h.text for h in then if h.kind == "unit")
