@@ -1,4 +1,4 @@
-"""The ``graphmem`` command line: ingest, search, history, stats, rebuild, export."""
+"""The ``graphmem`` command line: ingest, search, ask, history, stats, rebuild, export, bench."""
 
 from __future__ import annotations
 
@@ -84,11 +84,22 @@ def cmd_search(mem: Memory, args: argparse.Namespace) -> None:
         print(f"{rank:>2}. [{h.kind} {h.score:.4f} {when}] {h.text}")
 
 
+def cmd_ask(mem: Memory, args: argparse.Namespace) -> None:
+    answer = mem.ask(args.question, namespace=args.namespace, k=args.k, as_of=args.as_of)
+    if args.json:
+        print(answer.model_dump_json(indent=1))
+        return
+    print(answer.text)
+    for cited in answer.citations:
+        print(f"  cites {cited}")
+
+
 def cmd_history(mem: Memory, args: argparse.Namespace) -> None:
     for unit in mem.history(args.entity, namespace=args.namespace):
         start = unit.valid_from.date().isoformat() if unit.valid_from else "?"
         end = unit.valid_to.date().isoformat() if unit.valid_to else "now"
-        print(f"{start} .. {end}  [{unit.status}] {unit.text}")
+        why = f"  ({unit.reason})" if unit.reason else ""
+        print(f"{start} .. {end}  [{unit.status}] {unit.text}{why}")
 
 
 def cmd_stats(mem: Memory, args: argparse.Namespace) -> None:
@@ -111,10 +122,13 @@ def cmd_bench(mem: Memory | None, args: argparse.Namespace) -> None:
     from .benchmarks import locomo
 
     ks = [int(k) for k in args.k.split(",")]
-    if args.mode != "zero":
-        raise CLIError("only --mode zero is available until the LLM agents land")
     report = locomo.run(
-        Path(args.data), ks, _embedder(args), limit=args.limit, progress=not args.quiet
+        Path(args.data),
+        ks,
+        _embedder(args),
+        limit=args.limit,
+        progress=not args.quiet,
+        llm=_llm(args) if args.mode == "llm" else None,
     )
     text = json.dumps(report, indent=1)
     if args.json:
@@ -130,6 +144,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--namespace", "-n", help="tenant namespace (default 'default')")
     parser.add_argument("--embedder", choices=["minilm", "hash"], default="minilm")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
+    parser.add_argument(
+        "--llm",
+        action="store_true",
+        help="let a model take the agents' decisions (OpenAI-compatible endpoint from "
+        "GRAPHMEM_LLM_BASE_URL, GRAPHMEM_LLM_MODEL, OPENAI_API_KEY); default: zero-LLM rules",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("ingest", help="store messages from a JSONL or text file")
     p.add_argument("file")
@@ -141,6 +161,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", help="ISO-8601 time: what was true then")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_search)
+    p = sub.add_parser("ask", help="answer a question from memory, with citations")
+    p.add_argument("question")
+    p.add_argument("-k", type=int, default=10)
+    p.add_argument("--as-of", help="ISO-8601 time: answer as memory stood then")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_ask)
     p = sub.add_parser("history", help="every version of what memory knows about an entity")
     p.add_argument("entity")
     p.set_defaults(run=cmd_history)
@@ -170,15 +196,22 @@ def _embedder(args: argparse.Namespace):
     return HashEmbedder() if args.embedder == "hash" else SentenceTransformerEmbedder()
 
 
+def _llm(args: argparse.Namespace):
+    from .llm.openai import OpenAICompatibleLLM
+
+    return OpenAICompatibleLLM()
+
+
 def _open(args: argparse.Namespace) -> Memory:
     import os
 
     embedder = _embedder(args)
+    llm = _llm(args) if args.llm else None
     if args.uri:
         password = os.environ.get("NEO4J_PASSWORD")
         auth = (args.user, password) if password else None
-        return Memory.from_uri(args.uri, auth=auth, embedder=embedder)
-    return Memory(path=args.path, embedder=embedder)
+        return Memory.from_uri(args.uri, auth=auth, embedder=embedder, llm=llm)
+    return Memory(path=args.path, embedder=embedder, llm=llm)
 
 
 def main(argv: list[str] | None = None) -> int:

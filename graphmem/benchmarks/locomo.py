@@ -12,10 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from ..embed import Embedder
+from ..llm.base import LLM
 from ..memory import Memory
+from ..models import Hit
+from ..retrieval.context import build_context, count_tokens
 from .baselines import BM25Baseline, DenseBaseline
 
 CATEGORIES = ("1", "2", "3", "4")
+DEFAULT_K = 10
+"""Hits ``search`` and ``ask`` use by default."""
 
 
 def turn_text(turn: dict[str, Any]) -> str:
@@ -58,19 +63,32 @@ def recall(ranked: list[str], gold: list[str], k: int) -> float:
     return sum(g in top for g in gold) / len(gold)
 
 
-def graphmem_ranking(mem: Memory, namespace: str, question: str, depth: int) -> list[str]:
-    """graphmem's hits as distinct turns (source ids) in rank order; hits are fetched 3 deep per
-    turn wanted, since several units can come from one turn."""
+def graphmem_ranking(
+    mem: Memory, namespace: str, question: str, depth: int
+) -> tuple[list[str], list[Hit]]:
+    """graphmem's hits as distinct turns (source ids) in rank order, and the hits; hits are
+    fetched 3 deep per turn wanted, since several units can come from one turn."""
     ranked: list[str] = []
-    for hit in mem.search(question, namespace=namespace, k=3 * depth):
+    hits = mem.search(question, namespace=namespace, k=3 * depth)
+    for hit in hits:
         for source_id in hit.source_ids:
             if source_id not in ranked:
                 ranked.append(source_id)
-    return ranked
+    return ranked, hits
+
+
+def context_tokens(mem: Memory, hits: list[Hit]) -> int:
+    """Tokens of the context ``ask`` hands a model at default settings (its top 10 hits)."""
+    return count_tokens(build_context(hits[:DEFAULT_K], mem.config.agents.context_tokens))
 
 
 def run(
-    data: Path, ks: list[int], embedder: Embedder, limit: int | None = None, progress: bool = True
+    data: Path,
+    ks: list[int],
+    embedder: Embedder,
+    limit: int | None = None,
+    progress: bool = True,
+    llm: LLM | None = None,
 ) -> dict[str, Any]:
     samples = json.loads(Path(data).read_text("utf-8"))[:limit]
     depth = max(ks)
@@ -81,7 +99,12 @@ def run(
     ingest_s = 0.0
     turns = 0
     latencies: list[float] = []
-    with tempfile.TemporaryDirectory() as tmp, Memory(path=tmp, embedder=embedder) as mem:
+    context: list[int] = []
+    full: list[int] = []
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        Memory(path=tmp, embedder=embedder, llm=llm) as mem,
+    ):
         for sample in samples:
             namespace = sample["sample_id"]
             msgs = messages(sample["conversation"])
@@ -91,6 +114,7 @@ def run(
             ingest_s += time.perf_counter() - start
             ids = [m["source_id"] for m in msgs]
             texts = [f"{m['speaker']}: {m['text']}" for m in msgs]
+            conversation_tokens = count_tokens("\n".join(texts))
             baselines = {
                 "dense": DenseBaseline(embedder, ids, texts),
                 "bm25": BM25Baseline(ids, texts),
@@ -101,8 +125,11 @@ def run(
                 if category not in CATEGORIES or not gold:
                     continue
                 start = time.perf_counter()
-                ranked = {"graphmem": graphmem_ranking(mem, namespace, qa["question"], depth)}
+                ranking, hits = graphmem_ranking(mem, namespace, qa["question"], depth)
                 latencies.append(time.perf_counter() - start)
+                ranked = {"graphmem": ranking}
+                context.append(context_tokens(mem, hits))
+                full.append(conversation_tokens)
                 for name, baseline in baselines.items():
                     ranked[name] = baseline.rank(qa["question"], depth)
                 for system in systems:
@@ -119,6 +146,11 @@ def run(
             per["overall"] = round(statistics.fmean(everything), 3)
             report["systems"][system][f"recall@{k}"] = per
     latencies.sort()
+    report["context_tokens"] = {
+        "graphmem": round(statistics.fmean(context)),
+        "full": round(statistics.fmean(full)),
+        "ratio": round(statistics.fmean(context) / statistics.fmean(full), 4),
+    }
     report["ingest_s"] = round(ingest_s, 2)
     report["ingest_turns_per_s"] = round(turns / ingest_s, 1)
     report["query_ms_p50"] = round(1000 * latencies[len(latencies) // 2], 1)

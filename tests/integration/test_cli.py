@@ -68,6 +68,13 @@ def test_ingest_search_history_stats_export(tmp_path):
     hits = json.loads(out.stdout)
     assert hits[0]["source_ids"] == ["m2"] and all("Bob" not in h["text"] for h in hits)
 
+    out = graphmem(tmp_path, "-n", "alice", "ask", "What is the name of the cat?", "--json")
+    answer = json.loads(out.stdout)
+    assert answer["sufficient"] and "Miso" in answer["text"] and answer["citations"]
+
+    out = graphmem(tmp_path, "-n", "alice", "ask", "Which violin does Alice play?")
+    assert out.returncode == 0 and out.stdout.strip() == "Not in memory."
+
     out = graphmem(tmp_path, "-n", "alice", "history", "Porto")
     assert "2024-01-03" in out.stdout and "moved to Porto" in out.stdout  # "last week"
 

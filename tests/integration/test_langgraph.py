@@ -1,0 +1,102 @@
+"""graphmem inside LangGraph: the graphs as subgraph nodes and the BaseStore adapter, through
+LangGraph's own store usage (``compile(store=...)``, ``get_store()`` in a node)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+from langgraph.config import get_store
+from langgraph.graph import END, START, StateGraph
+from langgraph.store.base import BaseStore
+from typing_extensions import TypedDict
+
+from graphmem import Memory
+from tests.conftest import REPO
+
+
+def load_example():
+    spec = importlib.util.spec_from_file_location(
+        "example", REPO / "examples" / "langgraph_subgraph.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["example"] = module  # LangGraph resolves the state's type hints through it
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_example_agent_uses_both_graphs_and_the_store(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("GRAPHMEM_EMBEDDER", "hash")
+    reply = load_example().main(str(tmp_path / "m"))
+    assert "Miso" in reply and "sources: none" not in reply
+    with Memory(tmp_path / "m") as mem:
+        assert mem.stats("alice").episodes == 2 and mem.stats("alice").units >= 1
+        note = mem.as_store().get(("agent", "notes"), "last-question")
+        assert note is not None and note.value == {
+            "text": "Asked: What is the name of Alice's cat?"
+        }
+
+
+def test_write_graph_reports_its_outcome(memory: Memory) -> None:
+    write, _ = memory.as_subgraphs()
+    out = write.invoke(
+        {"namespace": "n", "messages": [{"text": "Bob works at Initech in Austin."}]}
+    )
+    assert out.get("error") is None and out["unit_ids"]
+    assert [ep.status for ep in out["episodes"]] == ["processed"]
+    assert memory.store.get_units("n", out["unit_ids"])[0].text.startswith("Bob works")
+
+
+def test_base_store_operations(memory: Memory) -> None:
+    store = memory.as_store()
+    assert isinstance(store, BaseStore)
+    store.put(("users", "alice"), "food", {"text": "Alice loves spicy ramen."})
+    store.put(("users", "alice"), "pet", {"kind": "cat", "name": "Miso", "age": 3})
+    store.put(("users", "bob"), "food", {"text": "Bob is vegetarian."})
+
+    assert store.get(("users", "alice"), "pet").value == {"kind": "cat", "name": "Miso", "age": 3}
+    assert store.get(("users", "alice"), "missing") is None
+    hits = store.search(("users", "alice"), query="what does Alice love to eat?")
+    assert hits[0].key == "food" and hits[0].score is not None and hits[0].score > 0
+    assert {h.namespace for h in hits} == {("users", "alice")}  # never bob's memory
+    assert [h.key for h in store.search(("users",), filter={"kind": "cat"})] == ["pet"]
+    assert [h.key for h in store.search(("users", "alice"), filter={"age": {"$gt": 2}})] == ["pet"]
+
+    store.put(("users", "alice"), "food", {"text": "Alice now prefers sushi."})
+    item = store.get(("users", "alice"), "food")
+    assert item.value == {"text": "Alice now prefers sushi."} and item.updated_at >= item.created_at
+    assert all("ramen" not in h.text for h in memory.search("ramen", namespace="users.alice"))
+
+    store.delete(("users", "alice"), "pet")
+    assert store.get(("users", "alice"), "pet") is None
+    assert store.list_namespaces(prefix=("users",)) == [("users", "alice"), ("users", "bob")]
+    assert store.list_namespaces(max_depth=1) == [("users",)]
+
+
+def test_store_is_reachable_from_a_node(memory: Memory) -> None:
+    class State(TypedDict):
+        user: str
+        recalled: str
+
+    def recall(state: State) -> dict:
+        store = get_store()
+        store.put(("prefs", state["user"]), "tz", {"text": "Timezone is Europe/Lisbon."})
+        hits = store.search(("prefs", state["user"]), query="which timezone?", limit=1)
+        return {"recalled": hits[0].value["text"]}
+
+    builder = StateGraph(State)
+    builder.add_node("recall", recall)
+    builder.add_edge(START, "recall")
+    builder.add_edge("recall", END)
+    graph = builder.compile(store=memory.as_store())
+    assert graph.invoke({"user": "ana", "recalled": ""})["recalled"] == "Timezone is Europe/Lisbon."
+
+
+def test_store_rejects_bad_input_without_losing_data(memory: Memory) -> None:
+    store = memory.as_store()
+    store.put(("a",), "k", {"text": "kept"})
+    with pytest.raises(Exception, match="empty"):
+        store.put(("a",), "k", {"text": "   "})
+    assert store.get(("a",), "k").value == {"text": "kept"}
