@@ -53,7 +53,11 @@ def main(path: str | None = None) -> str:
             {
                 "namespace": "alice",
                 "messages": [
-                    {"text": "I adopted a cat called Miso.", "speaker": "Alice", "at": "2024-05-01"},
+                    {
+                        "text": "I adopted a cat called Miso.",
+                        "speaker": "Alice",
+                        "at": "2024-05-01",
+                    },
                     {"text": "Miso loves the window in my Lisbon flat.", "speaker": "Alice"},
                 ],
                 "query": "What is the name of Alice's cat?",

@@ -1,4 +1,5 @@
-"""graphmem in one minute: store a short conversation, then ask memory three questions.
+"""graphmem in one minute: store a short conversation, ask memory three questions, then tell it
+Alice moved and see the old fact superseded, not lost.
 
 Runs offline on the embedded store (./.graphmem-quickstart); no server, no API key.
 """
@@ -50,8 +51,24 @@ def main(path: Path = Path(".graphmem-quickstart")) -> int:
                 )
             correct += bool(hits) and expected in hits[0].text
             print()
-        print(f"top hit right for {correct} of {len(QUESTIONS)} questions")
-        return 0 if correct == len(QUESTIONS) else 1
+        print(f"top hit right for {correct} of {len(QUESTIONS)} questions\n")
+
+        mem.add(
+            "I moved to Porto last week.",
+            namespace="alice",
+            at="2024-03-11T10:00:00",
+            speaker="Alice",
+        )
+        answer = mem.ask("Where does Alice live?", namespace="alice")
+        print(f"Where does Alice live? -> {answer.text}  (cites {len(answer.citations)} ids)")
+        for unit in mem.history("Alice", namespace="alice"):
+            if unit.predicate == "lives_in":
+                print(
+                    f"  [{unit.status}] {unit.text}  valid {unit.valid_from:%Y-%m-%d} .. "
+                    f"{unit.valid_to.date() if unit.valid_to else 'now'}"
+                )
+        moved = "Porto" in answer.text
+        return 0 if correct == len(QUESTIONS) and moved else 1
 
 
 if __name__ == "__main__":
