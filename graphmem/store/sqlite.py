@@ -328,13 +328,15 @@ class SQLiteStore:
     def _insert_summaries(
         self, cur: sqlite3.Cursor, summaries: list[Summary], touched: set
     ) -> None:
-        for s in summaries:  # replaced whole: a new row, so caches see the new text and vector
+        for s in summaries:  # replaced whole: a new, higher rid, so caches see the new vector
             touched.add(s.namespace)
+            (rid,) = cur.execute("SELECT COALESCE(MAX(rid), 0) + 1 FROM summaries").fetchone()
             cur.execute("DELETE FROM summaries WHERE id = ?", (s.id,))
             cur.execute(
-                "INSERT INTO summaries (id, namespace, text, level, span_from, span_to, embedding) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO summaries (rid, id, namespace, text, level, span_from, span_to, "
+                "embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
+                    rid,
                     s.id,
                     s.namespace,
                     s.text,

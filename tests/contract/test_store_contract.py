@@ -202,3 +202,89 @@ def test_namespaces_and_stats(store, ns, world):
     s = store.stats(ns)
     assert (s.episodes, s.units, s.entities, s.pending) == (2, 2, 3, 0)
     assert s.edges >= 2 + 3 + 2 + 1  # INVOLVES + FROM + NEXT
+
+
+def test_slot_lookup_and_source_lookup(store, ns, world):
+    e3 = episode(ns, "I live in Rome.", minutes=3, source_id="m3")
+    store.write(Batch(episodes=[e3]))
+    slot = unit(
+        ns,
+        "user lives in Rome",
+        [world["alice"], world["paris"]],
+        [e3],
+        12,
+        subject="user",
+        predicate="lives_in",
+        object="Rome",
+    )
+    retired = unit(
+        ns,
+        "user lives in Oslo",
+        [world["alice"], world["acme"]],
+        [e3],
+        13,
+        predicate="lives_in",
+        status="superseded",
+    )
+    store.write(Batch(units=[slot, retired]))
+    (got,) = store.units_with_predicates(ns, ["lives_in", "works_at"])
+    assert got.id == slot.id and (got.subject, got.predicate, got.object) == (
+        "user",
+        "lives_in",
+        "Rome",
+    )
+    assert store.units_with_predicates(ns + "-other", ["lives_in"]) == []
+    assert [e.id for e in store.episodes_by_source(ns, ["m3", "m1"])] == [world["e1"].id, e3.id]
+    assert store.episodes_by_source(ns + "-other", ["m1"]) == []
+
+
+def test_batch_rewrites_commit_with_their_edges(store, ns, world):
+    """The Refresher's batch: new unit, update of an old one, SUPERSEDES and FROM edges, at once."""
+    e3 = episode(ns, "Alice moved to Berlin.", minutes=3)
+    store.write(Batch(episodes=[e3]))
+    berlin = entity(ns, "Berlin", 4)
+    new = unit(ns, "Alice moved to Berlin", [world["alice"], berlin], [e3], 14)
+    end = int((T0 + timedelta(days=60)).timestamp() * 1000)
+    store.write(
+        Batch(
+            entities=[berlin],
+            units=[new],
+            updates=[
+                UnitUpdate(
+                    id=world["u1"].id,
+                    status="superseded",
+                    valid_to_ms=end,
+                    expired_at_ms=end,
+                    reason=f"superseded by {new.id}",
+                )
+            ],
+            edges=[
+                Edge(type="SUPERSEDES", src=new.id, dst=world["u1"].id, props={"reason": "moved"}),
+                Edge(type="FROM", src=world["u2"].id, dst=e3.id),
+            ],
+            processed={e3.id: vec(22)},
+        )
+    )
+    old, u2 = store.get_units(ns, [world["u1"].id, world["u2"].id])
+    assert old.status == "superseded" and old.reason == f"superseded by {new.id}"
+    assert old.valid_to == T0 + timedelta(days=60)
+    assert set(u2.episode_ids) == {world["e2"].id, e3.id}  # merged provenance
+    assert store.stats(ns).active_units == 2
+
+
+def test_summary_rewrite_replaces_text_vector_and_extends_cover(store, ns, world):
+    first = Summary(namespace=ns, text="Alice moved.", covers=[world["e1"].id], embedding=vec(40))
+    store.write(Batch(summaries=[first]))
+    assert store.vector_search(ns, "summary", vec(40), 1)[0][0] == first.id  # cached now
+    second = first.model_copy(
+        update={"text": "Alice moved and found work.", "covers": [world["e1"].id, world["e2"].id]}
+    )
+    second.embedding = vec(41)
+    store.write(Batch(summaries=[second]))
+    (got,) = store.get_summaries(ns, [first.id])
+    assert got.text == "Alice moved and found work."
+    assert set(got.covers) == {world["e1"].id, world["e2"].id}
+    hits = store.vector_search(ns, "summary", vec(41), 5)
+    assert [h[0] for h in hits] == [first.id] and hits[0][1] == pytest.approx(1.0, abs=1e-3)
+    assert [h[0] for h in store.text_search(ns, "summary", "work", 5)] == [first.id]
+    assert store.stats(ns).summaries == 1

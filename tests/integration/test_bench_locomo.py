@@ -82,6 +82,7 @@ def test_bench_locomo_reports_every_system_per_category(tmp_path, capsys):
     assert report["ingest_turns_per_s"] > 0 and report["query_ms_p95"] >= report["query_ms_p50"]
     tokens = report["context_tokens"]
     assert 0 < tokens["graphmem"] <= 1000 and tokens["full"] > 0
-    assert tokens["ratio"] == round(tokens["graphmem"] / tokens["full"], 4) or abs(
-        tokens["ratio"] - tokens["graphmem"] / tokens["full"]
-    ) < 0.01
+    assert (
+        tokens["ratio"] == round(tokens["graphmem"] / tokens["full"], 4)
+        or abs(tokens["ratio"] - tokens["graphmem"] / tokens["full"]) < 0.01
+    )
