@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .agents.judge import Review
 from .errors import StoreClosedError
-from .llm.base import NOT_IN_MEMORY, Assessment, Comparison, Reply
+from .llm.base import NOT_IN_MEMORY, Assessment, Comparison, Reply, Route
 from .models import Answer, Episode, Hit
 from .retrieval.context import build_context
 from .store.base import Batch
@@ -56,7 +56,7 @@ class ReadState(BaseModel):
     namespace: str = "default"
     k: int = 10
     as_of: datetime | None = None
-    intent: str | None = None
+    route: Route | None = None
     search_query: str | None = None
     rounds: int = 0
     hits: list[Hit] = Field(default_factory=list)
@@ -147,12 +147,13 @@ def build_read_graph(mem: Memory):
     max_rounds = mem.config.agents.max_rounds
 
     def retrieve(state: ReadState) -> dict:
-        route = mem.decisions.route(state.query, datetime.now(UTC))
+        """Route the question once; later rounds search with the Judge's rewrite."""
+        route = state.route or mem.decisions.route(state.query, datetime.now(UTC))
         query = state.search_query or state.query
         hits = mem.retriever.search(state.namespace, query, state.k, state.as_of, route)
         seen = {h.id for h in state.hits}
         merged = state.hits + [h for h in hits if h.id not in seen]
-        return {"hits": merged, "intent": route.intent, "rounds": state.rounds + 1}
+        return {"hits": merged, "route": route, "rounds": state.rounds + 1}
 
     def judge(state: ReadState) -> dict:
         assessment = mem.decisions.assess(state.query, state.hits)
@@ -197,6 +198,7 @@ def build_read_graph(mem: Memory):
         else:
             reply = mem.decisions.answer(state.query, evidence)
         cited = set(reply.citations)
+        intent = state.route.intent if state.route else "factual"
         return {
             "answer": Answer(
                 text=reply.text,
@@ -205,9 +207,9 @@ def build_read_graph(mem: Memory):
                 conflicted=any(h.status == "conflicted" and h.id in cited for h in evidence),
                 evidence=evidence,
                 context=build_context(
-                    evidence, mem.config.agents.context_tokens, state.intent == "temporal"
+                    evidence, mem.config.agents.context_tokens, intent == "temporal"
                 ),
-                intent=state.intent or "factual",
+                intent=intent,
                 rounds=state.rounds,
             )
         }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -26,7 +25,6 @@ from .store.sqlite import SQLiteStore
 from .text import canonical, check_text, sentences
 from .timeutil import TimeLike, to_datetime
 
-log = logging.getLogger("graphmem")
 _NAMESPACE = re.compile(r"^[^\x00-\x1f\x7f]{1,256}$")
 
 

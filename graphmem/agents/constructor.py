@@ -53,20 +53,12 @@ class Constructor:
     def build(self, namespace: str, episodes: list[Episode]) -> Batch:
         """The batch that turns ``episodes`` (all of ``namespace``) into processed memory."""
         known = {ep.id for ep in episodes}
-        sessions = list(dict.fromkeys(ep.session for ep in episodes if ep.session))
-        previous = {
-            s.id: s
-            for s in self.store.get_summaries(
-                namespace, [summary_id(namespace, s) for s in sessions]
-            )
+        ids = {
+            s: summary_id(namespace, s) for s in dict.fromkeys(ep.session for ep in episodes) if s
         }
+        previous = {s.id: s for s in self.store.get_summaries(namespace, list(ids.values()))}
         extraction = self.decisions.extract(
-            episodes,
-            {
-                s: previous[summary_id(namespace, s)].text
-                for s in sessions
-                if summary_id(namespace, s) in previous
-            },
+            episodes, {s: previous[i].text for s, i in ids.items() if i in previous}
         )
         drafts = [d for d in extraction.units if set(d.episode_ids) <= known]
         resolver = EntityResolver(

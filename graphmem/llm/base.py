@@ -79,7 +79,6 @@ class Assessment(BaseModel):
 
     relevant: list[str] = Field(default_factory=list)
     sufficient: bool = False
-    conflicts: list[tuple[str, str]] = Field(default_factory=list)
     rewrite: str | None = None
     reason: str = ""
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from ..models import Episode, Hit, Unit
 from ..temporal import find_times
-from ..text import STOP_WORDS, canonical, sentences
+from ..text import canonical, query_terms, sentences
 from .base import NOT_IN_MEMORY, Assessment, Comparison, Reply, Route, Verdict
 from .slots import single_valued
 
@@ -27,7 +27,6 @@ _TEMPORAL = re.compile(
 )
 _AS_OF = re.compile(r"\b(?:as of|back in|at the time of|during)\s+(.+?)(?:[,?.!]|$)", re.I)
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w'-]+")
-_WORD = re.compile(r"\w+")
 
 
 def route(query: str, now: datetime) -> Route:
@@ -50,9 +49,8 @@ def route(query: str, now: datetime) -> Route:
 
 
 def terms(text: str) -> set[str]:
-    """Content words, lower-cased, with a crude plural fold."""
-    words = (w.lower() for w in _WORD.findall(text))
-    return {w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words if w not in STOP_WORDS}
+    """Content words (``query_terms``) with a crude plural fold."""
+    return {w[:-1] if len(w) > 3 and w.endswith("s") else w for w in query_terms(text)}
 
 
 def assess(query: str, hits: list[Hit]) -> Assessment:
@@ -80,24 +78,12 @@ def assess(query: str, hits: list[Hit]) -> Assessment:
 
 
 def answer(query: str, hits: list[Hit], assessment: Assessment) -> Reply:
-    """Extractive: the best relevant hit (and any hit it conflicts with), cited."""
+    """Extractive: the best relevant hit, cited with the episodes it comes from."""
     if not assessment.sufficient or not assessment.relevant:
         return Reply(text=NOT_IN_MEMORY, sufficient=False)
-    by_id = {h.id: h for h in hits}
-    best = by_id[assessment.relevant[0]]
-    cited = [best]
-    for a, b in assessment.conflicts:
-        if best.id in (a, b):
-            other = by_id.get(b if a == best.id else a)
-            if other is not None:
-                cited.append(other)
-    text = (
-        best.text
-        if len(cited) == 1
-        else "Memory holds conflicting statements: " + " | ".join(h.text for h in cited)
-    )
-    citations = list(dict.fromkeys(i for h in cited for i in (h.id, *h.episode_ids)))
-    return Reply(text=text, citations=citations, sufficient=True)
+    best = next(h for h in hits if h.id == assessment.relevant[0])
+    citations = list(dict.fromkeys((best.id, *best.episode_ids)))
+    return Reply(text=best.text, citations=citations, sufficient=True)
 
 
 def compare(comparison: Comparison) -> Verdict:
