@@ -58,10 +58,10 @@ RETURN n {.id, .namespace, .name, .canonical, .aliases, .type, .summary} AS node
 MATCH (:Entity {id: $entity_id, namespace: $namespace})<-[:INVOLVES]-(u:Unit)
 RETURN u.id AS id
 
-// name: units_with_predicates
+// name: units_in_slots
 MATCH (u:Unit)
 WHERE u.namespace = $namespace AND u.predicate IN $predicates
-  AND u.status IN ['active', 'conflicted']
+  AND toLower(u.subject) IN $subjects AND u.status IN ['active', 'conflicted']
 RETURN u.id AS id
 ORDER BY u.recorded_at
 

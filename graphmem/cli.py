@@ -118,22 +118,48 @@ def cmd_export(mem: Memory, args: argparse.Namespace) -> None:
     print(json.dumps({"written": str(out), "format": args.format}))
 
 
-def cmd_bench(mem: Memory | None, args: argparse.Namespace) -> None:
-    from .benchmarks import locomo
-
-    ks = [int(k) for k in args.k.split(",")]
-    report = locomo.run(
-        Path(args.data),
-        ks,
-        _embedder(args),
-        limit=args.limit,
-        progress=not args.quiet,
-        llm=_llm(args) if args.mode == "llm" else None,
-    )
+def _bench_report(args: argparse.Namespace, report: dict[str, Any]) -> None:
     text = json.dumps(report, indent=1)
     if args.json:
         Path(args.json).write_text(text + "\n", "utf-8")
     print(text)
+
+
+def cmd_bench_locomo(mem: Memory | None, args: argparse.Namespace) -> None:
+    from .benchmarks import locomo
+
+    ks = [int(k) for k in args.k.split(",")]
+    llm = _llm(args) if args.mode == "llm" else None
+    report = locomo.run(
+        Path(args.data), ks, _embedder(args), args.limit, progress=not args.quiet, llm=llm
+    )
+    _bench_report(args, report)
+
+
+def cmd_bench_beam(mem: Memory | None, args: argparse.Namespace) -> None:
+    from .benchmarks import beam
+
+    llm = _llm(args) if args.mode == "llm" else None
+    report = beam.run(
+        Path(args.data), args.k, _embedder(args), args.limit, progress=not args.quiet, llm=llm
+    )
+    _bench_report(args, report)
+
+
+def cmd_bench_multihop(mem: Memory | None, args: argparse.Namespace) -> None:
+    from .benchmarks import multihop
+
+    ks = [int(k) for k in args.k.split(",")]
+    _bench_report(args, multihop.run(Path(args.data), ks, _embedder(args), limit=args.limit))
+
+
+def cmd_bench_scale(mem: Memory | None, args: argparse.Namespace) -> None:
+    from .benchmarks import scale
+
+    sizes = [int(n) for n in args.units.split(",")]
+    report = scale.run(sizes, _embedder(args, "hash"), args.queries, progress=not args.quiet)
+    print(scale.table(report), file=sys.stderr)
+    _bench_report(args, report)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -142,7 +168,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--uri", help="a Neo4j URI instead of the embedded store")
     parser.add_argument("--user", default="neo4j", help="Neo4j user (password: NEO4J_PASSWORD)")
     parser.add_argument("--namespace", "-n", help="tenant namespace (default 'default')")
-    parser.add_argument("--embedder", choices=["minilm", "hash"], default="minilm")
+    parser.add_argument(
+        "--embedder",
+        choices=["minilm", "hash"],
+        help="text encoder (default minilm; bench scale defaults to hash: it measures the store "
+        "and retrieval, not the encoder)",
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
     parser.add_argument(
         "--llm",
@@ -186,14 +217,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=["zero", "llm"], default="zero")
     p.add_argument("--limit", type=int, help="only the first N conversations")
     p.add_argument("--json", help="also write the report to this file")
-    p.set_defaults(run=cmd_bench, standalone=True)
+    p.set_defaults(run=cmd_bench_locomo, standalone=True)
+    p = bench_sub.add_parser("beam", help="BEAM knowledge updates and contradictions")
+    p.add_argument("--data", required=True, help="folder of chats (<chat>/chat.json, ...)")
+    p.add_argument("--k", type=int, default=10, help="cut-off")
+    p.add_argument("--mode", choices=["zero", "llm"], default="zero")
+    p.add_argument("--limit", type=int, help="only the first N chats")
+    p.add_argument("--json", help="also write the report to this file")
+    p.set_defaults(run=cmd_bench_beam, standalone=True)
+    p = bench_sub.add_parser("multihop", help="HippoRAG passage Recall@k vs dense and BM25")
+    p.add_argument("--data", required=True, help="folder with <name>_train(_corpus).json")
+    p.add_argument("--k", default="2,5", help="comma-separated cut-offs")
+    p.add_argument("--limit", type=int, help="only the first N questions")
+    p.add_argument("--json", help="also write the report to this file")
+    p.set_defaults(run=cmd_bench_multihop, standalone=True)
+    p = bench_sub.add_parser(
+        "scale", help="ingest, search, PPR time, memory and disk at growing sizes"
+    )
+    p.add_argument("--units", default="10000,100000", help="comma-separated sizes")
+    p.add_argument("--queries", type=int, default=200, help="searches timed per size")
+    p.add_argument("--json", help="also write the report to this file")
+    p.set_defaults(run=cmd_bench_scale, standalone=True)
     return parser
 
 
-def _embedder(args: argparse.Namespace):
+def _embedder(args: argparse.Namespace, default: str = "minilm"):
     from .embed import HashEmbedder, SentenceTransformerEmbedder
 
-    return HashEmbedder() if args.embedder == "hash" else SentenceTransformerEmbedder()
+    choice = args.embedder or default
+    return HashEmbedder() if choice == "hash" else SentenceTransformerEmbedder()
 
 
 def _llm(args: argparse.Namespace):

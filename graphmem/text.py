@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from .errors import InvalidInputError
 
@@ -64,6 +65,7 @@ def sentences(text: str) -> list[str]:
     return [s for s in (_SPACE.sub(" ", part).strip() for part in _SENTENCE_END.split(text)) if s]
 
 
+@lru_cache(maxsize=65_536)
 def canonical(name: str) -> str:
     """The key two mentions of one entity share: lower case, no punctuation, no leading article."""
     key = re.sub(r"'s\b", "", clean(name).lower().replace("’", "'"))

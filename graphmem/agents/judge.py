@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from itertools import combinations
 
 from ..llm.base import Comparison, Decisions, Verdict
-from ..llm.rules import same_slot
+from ..llm.rules import same_slot, slot_key
 from ..llm.slots import single_valued
 from ..models import Unit
 from ..store.base import GraphStore
@@ -33,16 +33,18 @@ class Judge:
     def review(self, namespace: str, units: list[Unit]) -> list[Review]:
         """One review per new unit that shares a slot (subject + predicate) with an active unit,
         stored or earlier in the batch; a unit in no shared slot needs no verdict (and no call)."""
-        predicates = sorted({u.predicate for u in units if u.predicate})
-        seen: list[Unit] = self.store.units_with_predicates(namespace, predicates)
+        slots = sorted({(u.subject or "", u.predicate) for u in units if u.predicate})
+        seen: dict[tuple[str, str], list[Unit]] = {}
+        for unit in self.store.units_in_slots(namespace, slots):
+            seen.setdefault(slot_key(unit), []).append(unit)
         comparisons: list[Comparison] = []
         for unit in sorted(units, key=_when):
             if not unit.predicate:
                 continue
-            existing = [u for u in seen if same_slot(unit, u)][-MAX_CANDIDATES:]
-            if existing:
-                comparisons.append(Comparison(new=unit, existing=existing))
-            seen.append(unit)
+            same = seen.setdefault(slot_key(unit), [])
+            if same:
+                comparisons.append(Comparison(new=unit, existing=same[-MAX_CANDIDATES:]))
+            same.append(unit)
         verdicts = self.decisions.compare(comparisons)
         reviews = []
         for comparison, verdict in zip(comparisons, verdicts, strict=True):

@@ -17,6 +17,7 @@ from ..memory import Memory
 from ..models import Hit
 from ..retrieval.context import build_context, count_tokens
 from .baselines import BM25Baseline, DenseBaseline
+from .ranking import Stopwatch, graphmem_ranking, recall
 
 CATEGORIES = ("1", "2", "3", "4")
 DEFAULT_K = 10
@@ -58,25 +59,6 @@ def evidence(qa: dict[str, Any]) -> list[str]:
     return [e for raw in qa.get("evidence", []) for e in re.split(r"[;,\s]+", raw) if e]
 
 
-def recall(ranked: list[str], gold: list[str], k: int) -> float:
-    top = set(ranked[:k])
-    return sum(g in top for g in gold) / len(gold)
-
-
-def graphmem_ranking(
-    mem: Memory, namespace: str, question: str, depth: int
-) -> tuple[list[str], list[Hit]]:
-    """graphmem's hits as distinct turns (source ids) in rank order, and the hits; hits are
-    fetched 3 deep per turn wanted, since several units can come from one turn."""
-    ranked: list[str] = []
-    hits = mem.search(question, namespace=namespace, k=3 * depth)
-    for hit in hits:
-        for source_id in hit.source_ids:
-            if source_id not in ranked:
-                ranked.append(source_id)
-    return ranked, hits
-
-
 def context_tokens(mem: Memory, hits: list[Hit]) -> int:
     """Tokens of the context ``ask`` hands a model at default settings (its top 10 hits)."""
     return count_tokens(build_context(hits[:DEFAULT_K], mem.config.agents.context_tokens))
@@ -98,7 +80,7 @@ def run(
     }
     ingest_s = 0.0
     turns = 0
-    latencies: list[float] = []
+    clock = Stopwatch()
     context: list[int] = []
     full: list[int] = []
     with (
@@ -124,9 +106,7 @@ def run(
                 gold = evidence(qa)
                 if category not in CATEGORIES or not gold:
                     continue
-                start = time.perf_counter()
-                ranking, hits = graphmem_ranking(mem, namespace, qa["question"], depth)
-                latencies.append(time.perf_counter() - start)
+                ranking, hits = clock.time(graphmem_ranking, mem, namespace, qa["question"], depth)
                 ranked = {"graphmem": ranking}
                 context.append(context_tokens(mem, hits))
                 full.append(conversation_tokens)
@@ -145,7 +125,6 @@ def run(
             everything = [x for v in scores[system][k].values() for x in v]
             per["overall"] = round(statistics.fmean(everything), 3)
             report["systems"][system][f"recall@{k}"] = per
-    latencies.sort()
     report["context_tokens"] = {
         "graphmem": round(statistics.fmean(context)),
         "full": round(statistics.fmean(full)),
@@ -153,6 +132,5 @@ def run(
     }
     report["ingest_s"] = round(ingest_s, 2)
     report["ingest_turns_per_s"] = round(turns / ingest_s, 1)
-    report["query_ms_p50"] = round(1000 * latencies[len(latencies) // 2], 1)
-    report["query_ms_p95"] = round(1000 * latencies[int(len(latencies) * 0.95)], 1)
+    report.update(clock.percentiles())
     return report

@@ -113,12 +113,13 @@ def compare(comparison: Comparison) -> Verdict:
     return Verdict(relation="compatible")
 
 
+def slot_key(unit: Unit) -> tuple[str, str]:
+    """(subject, predicate) as the Judge compares them."""
+    return canonical(unit.subject or ""), unit.predicate or ""
+
+
 def same_slot(a: Unit, b: Unit) -> bool:
-    return (
-        a.predicate is not None
-        and a.predicate == b.predicate
-        and canonical(a.subject or "") == canonical(b.subject or "")
-    )
+    return a.predicate is not None and slot_key(a) == slot_key(b)
 
 
 def summarize(previous: str | None, episodes: list[Episode], max_chars: int = 1500) -> str:

@@ -58,6 +58,19 @@ _KIND_RULES: list[tuple[UnitKind, re.Pattern[str]]] = [
 _CALENDAR_WORDS = frozenset(MONTHS) | frozenset(WEEKDAYS)
 
 
+def _starts_sentence(text: str, position: int) -> bool:
+    before = text[:position].rstrip()
+    return not before or before[-1] in '.!?:;"“(\n'
+
+
+def _drop_leading_function_words(name: str) -> str:
+    """A capitalised sentence opener is not part of the name after it."""
+    words = name.split()
+    while len(words) > 1 and words[0].lower() in STOP_WORDS | _NOT_NAMES:
+        words.pop(0)
+    return " ".join(words)
+
+
 def _inside(position: int, spans: list[tuple[int, int]]) -> bool:
     return any(start <= position < end for start, end in spans)
 
@@ -162,7 +175,10 @@ def find_mentions(
         add(t.key, "date", "time")
     time_spans = [(t.start, t.end) for t in times]
     for m in _NAME.finditer(clause):
-        name = re.sub(r"^(The|A|An)\s+", "", m.group(0)).rstrip(".'’-")
+        name = m.group(0)
+        if _starts_sentence(clause, m.start()):  # "If Gallu", "Are Christopher Nolan"
+            name = _drop_leading_function_words(name)
+        name = re.sub(r"^(The|A|An)\s+", "", name).rstrip(".'’-")
         words = [w.replace("’", "'").split("'")[0] for w in name.lower().split()]
         if not words or all(w in _NOT_NAMES or w in _CALENDAR_WORDS for w in words):
             continue

@@ -21,6 +21,9 @@ class PPRGraph:
     dangling: np.ndarray
     degree: np.ndarray
     version: int
+    newer: dict[int, list[int]]
+    """Stale passages → the units that replaced what they said: a superseded unit → its latest
+    successor, an episode → the latest successors of its superseded units."""
 
     @classmethod
     def from_adjacency(cls, adj: Adjacency, edge_weights: dict[str, float]) -> PPRGraph:
@@ -44,7 +47,34 @@ class PPRGraph:
             dangling=out == 0,
             degree=np.diff(a.indptr),
             version=adj.version,
+            newer=_newer(adj),
         )
+
+
+def _newer(adj: Adjacency) -> dict[int, list[int]]:
+    types = np.asarray(adj.types)
+    successor = dict(
+        zip(
+            adj.dst[types == "SUPERSEDES"].tolist(),
+            adj.src[types == "SUPERSEDES"].tolist(),
+            strict=True,
+        )
+    )
+    if not successor:
+        return {}
+
+    def latest(unit: int) -> int:
+        seen = {unit}
+        while (unit := successor.get(unit, unit)) not in seen:
+            seen.add(unit)
+        return unit
+
+    newer = {old: [latest(old)] for old in successor}
+    sources = types == "FROM"
+    for unit, episode in zip(adj.src[sources].tolist(), adj.dst[sources].tolist(), strict=True):
+        if unit in successor:
+            newer.setdefault(episode, []).append(newer[unit][0])
+    return newer
 
 
 def personalized_pagerank(

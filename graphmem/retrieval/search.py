@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -49,6 +50,8 @@ class Retriever:
         self.embedder = embedder
         self.config = config
         self._graphs: dict[str, PPRGraph] = {}
+        self.timings: dict[str, float] = {}
+        """Seconds the last ``rank`` spent on its stages: candidates, graph, ppr."""
 
     def candidates(self, namespace: str, query: str, vector: np.ndarray) -> Candidates:
         cfg, store = self.config, self.store
@@ -85,15 +88,28 @@ class Retriever:
         """Passage ids (units and episodes) with their PPR scores, best first."""
         if vector is None:
             vector = self.embedder.embed([query])[0]
+        started = time.perf_counter()
         cand = self.candidates(namespace, query, vector)
+        self.timings = {"candidates": time.perf_counter() - started, "graph": 0.0, "ppr": 0.0}
         if not cand.passages and not cand.entities:
             return []
+        started = time.perf_counter()
         graph = self.graph(namespace)
+        self.timings["graph"] = time.perf_counter() - started
         seeds = np.zeros(len(graph.ids))
         for ent_id, score in cand.entities.items():
             i = graph.index.get(ent_id)
             if i is not None:
                 seeds[i] += score / max(graph.degree[i], 1) ** self.config.specificity
+        share = getattr(self.config, "entity_share", None)
+        if share is not None and seeds.sum() > 0:
+            seeds *= (
+                share
+                / (1 - share)
+                * sum(cand.passages.values())
+                * self.config.passage_weight
+                / seeds.sum()
+            )
         outside: dict[str, float] = {}
         for node_id, score in cand.passages.items():
             weight = score * self.config.passage_weight
@@ -105,9 +121,11 @@ class Retriever:
         total = seeds.sum() + sum(outside.values())
         if total <= 0:
             return []
+        started = time.perf_counter()
         ranks = personalized_pagerank(
             graph, seeds, self.config.damping, self.config.tolerance, self.config.max_iterations
         ) * (seeds.sum() / total)
+        self.timings["ppr"] = time.perf_counter() - started
         teleport = 1.0 - self.config.damping
         scores = {node_id: teleport * w / total for node_id, w in outside.items()}
         passage_nodes = np.flatnonzero((graph.kinds == "unit") | (graph.kinds == "episode"))
@@ -133,12 +151,30 @@ class Retriever:
         if intent == "temporal" and as_of is None and route is not None:
             as_of = route.as_of
         vector = self.embedder.embed([query])[0]
-        hits = self._hits(namespace, self.rank(namespace, query, vector), k, as_of)
+        ranked = self.rank(namespace, query, vector)
+        if as_of is None:
+            ranked = self._current_first(namespace, ranked)
+        hits = self._hits(namespace, ranked, k, as_of)
         if intent == "verbatim":
             return self._episodes_of(namespace, hits)[:k]
         if intent == "abstract":
             return (self._summary_hits(namespace, query, vector, min(3, k)) + hits)[:k]
         return hits
+
+    def _current_first(
+        self, namespace: str, ranked: list[tuple[str, float]]
+    ) -> list[tuple[str, float]]:
+        """Whatever replaced a stale passage ranks right above it: the successor of a superseded
+        unit, and of the superseded units of an episode, takes the stale passage's score."""
+        graph = self.graph(namespace)
+        if not graph.newer:
+            return ranked
+        out: dict[str, float] = {}
+        for node_id, score in ranked:
+            for i in graph.newer.get(graph.index.get(node_id, -1), ()):
+                out.setdefault(graph.ids[i], score)
+            out.setdefault(node_id, score)
+        return list(out.items())
 
     def _episodes_of(self, namespace: str, hits: list[Hit]) -> list[Hit]:
         """Each hit replaced by the episodes it comes from, in rank order, once each."""

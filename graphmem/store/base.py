@@ -123,8 +123,10 @@ class GraphStore(Protocol):
     def units_of_entity(self, namespace: str, entity_id: str) -> list[Unit]:
         """Every unit, of any status, that involves the entity."""
 
-    def units_with_predicates(self, namespace: str, predicates: list[str]) -> list[Unit]:
-        """Active and conflicted units whose predicate is one of ``predicates`` (slot lookup)."""
+    def units_in_slots(self, namespace: str, slots: list[tuple[str, str]]) -> list[Unit]:
+        """Active and conflicted units in any of these (subject, predicate) slots, subjects
+        compared case-insensitively, oldest first (the Judge's slot lookup). May return a few
+        more (another listed subject with another listed predicate): callers match exactly."""
 
     def episodes_by_source(self, namespace: str, source_ids: list[str]) -> list[Episode]:
         """Episodes with one of these ``source_id`` values, oldest first."""

@@ -388,10 +388,16 @@ class Neo4jStore:
         rows = self._q("read", "find_entities", namespace=namespace, keys=keys) if keys else []
         return [entity_from(r["node"]) for r in rows]
 
-    def units_with_predicates(self, namespace: str, predicates: list[str]) -> list[Unit]:
-        if not predicates:
+    def units_in_slots(self, namespace: str, slots: list[tuple[str, str]]) -> list[Unit]:
+        if not slots:
             return []
-        rows = self._q("read", "units_with_predicates", namespace=namespace, predicates=predicates)
+        rows = self._q(
+            "read",
+            "units_in_slots",
+            namespace=namespace,
+            predicates=sorted({p for _, p in slots}),
+            subjects=sorted({s.lower() for s, _ in slots}),
+        )
         return self.get_units(namespace, [r["id"] for r in rows])
 
     def episodes_by_source(self, namespace: str, source_ids: list[str]) -> list[Episode]:

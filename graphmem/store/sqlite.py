@@ -58,6 +58,9 @@ def _blob(vector: np.ndarray | None) -> bytes | None:
     return None if vector is None else np.asarray(vector, dtype=np.float32).tobytes()
 
 
+_IN_CHUNK = 10_000
+
+
 def _in(values: Sequence[object]) -> str:
     """Placeholders for an ``IN (...)`` list (the values themselves are bound parameters)."""
     return ",".join("?" * len(values))
@@ -164,6 +167,17 @@ class SQLiteStore:
             self._check_open()
             return self._db.execute(sql, params).fetchall()
 
+    def _query_in(
+        self, sql: str, values: Sequence[object], before: Sequence[object] = ()
+    ) -> list[tuple]:
+        """``sql`` with its ``{in}`` list bound to ``values``, run in chunks that stay under
+        SQLite's limit on bound parameters."""
+        rows: list[tuple] = []
+        for i in range(0, len(values), _IN_CHUNK):
+            chunk = values[i : i + _IN_CHUNK]
+            rows += self._query(sql.format(**{"in": _in(chunk)}), [*before, *chunk])
+        return rows
+
     def _check_open(self) -> None:
         if self._closed:
             raise StoreClosedError("the store is closed")
@@ -185,16 +199,23 @@ class SQLiteStore:
             self._insert_units(cur, batch.units, touched)
             self._insert_summaries(cur, batch.summaries, touched)
             self._insert_edges(cur, batch.edges, touched)
-            for episode_id, vector in batch.processed.items():
-                cur.execute(
+            if batch.processed:
+                cur.executemany(
                     "UPDATE episodes SET status = 'processed', error = NULL, embedding = "
-                    "COALESCE(?, embedding) WHERE id = ? RETURNING namespace",
-                    (_blob(vector), episode_id),
+                    "COALESCE(?, embedding) WHERE id = ?",
+                    [(_blob(v), episode_id) for episode_id, v in batch.processed.items()],
                 )
-                touched.update(row[0] for row in cur.fetchall())
+                touched.update(self._namespaces_of(cur, list(batch.processed)))
             for ns in touched:  # a batch's rewrites stay inside the namespaces it writes
                 self._update_units(cur, ns, batch.updates)
             self._bump(cur, touched)
+
+    @staticmethod
+    def _namespaces_of(cur: sqlite3.Cursor, episode_ids: list[str]) -> set[str]:
+        rows = cur.execute(
+            f"SELECT DISTINCT namespace FROM episodes WHERE id IN ({_in(episode_ids)})", episode_ids
+        ).fetchall()
+        return {r[0] for r in rows}
 
     def _bump(self, cur: sqlite3.Cursor, namespaces: set[str], erasures: int = 0) -> None:
         cur.executemany(
@@ -205,25 +226,43 @@ class SQLiteStore:
         )
 
     def _insert_episodes(self, cur: sqlite3.Cursor, episodes: list[Episode], touched: set) -> None:
+        """Insert episodes with the next ``seq`` numbers of their namespace, each linked by NEXT
+        to the previous episode of its session."""
         next_seq: dict[str, int] = {}
         last_in_session: dict[tuple[str, str], str | None] = {}
         for ep in episodes:
-            ns = ep.namespace
-            touched.add(ns)
-            if ns not in next_seq:
+            if ep.namespace not in next_seq:
                 row = cur.execute(
-                    "SELECT COALESCE(MAX(seq), 0) FROM episodes WHERE namespace = ?", (ns,)
+                    "SELECT COALESCE(MAX(seq), 0) FROM episodes WHERE namespace = ?",
+                    (ep.namespace,),
                 ).fetchone()
-                next_seq[ns] = row[0] + 1
-            ep.seq = next_seq[ns]
-            next_seq[ns] += 1
-            cur.execute(
-                "INSERT INTO episodes (id, namespace, content, source, speaker, session, "
-                "source_id, occurred_at, recorded_at, status, error, seq, embedding) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                next_seq[ep.namespace] = row[0] + 1
+            key = (ep.namespace, ep.session or "")
+            if ep.session is not None and key not in last_in_session:
+                row = cur.execute(
+                    "SELECT id FROM episodes WHERE namespace = ? AND session = ? "
+                    "ORDER BY seq DESC LIMIT 1",
+                    key,
+                ).fetchone()
+                last_in_session[key] = row[0] if row else None
+        links = []
+        for ep in episodes:
+            ep.seq = next_seq[ep.namespace]
+            next_seq[ep.namespace] += 1
+            if ep.session is not None:
+                key = (ep.namespace, ep.session)
+                if (previous := last_in_session[key]) is not None:
+                    links.append((ep.namespace, previous, ep.id))
+                last_in_session[key] = ep.id
+        touched.update(next_seq)
+        cur.executemany(
+            "INSERT INTO episodes (id, namespace, content, source, speaker, session, "
+            "source_id, occurred_at, recorded_at, status, error, seq, embedding) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
                 (
                     ep.id,
-                    ns,
+                    ep.namespace,
                     ep.content,
                     ep.source,
                     ep.speaker,
@@ -235,25 +274,14 @@ class SQLiteStore:
                     ep.error,
                     ep.seq,
                     _blob(ep.embedding),
-                ),
-            )
-            if ep.session is None:
-                continue
-            key = (ns, ep.session)
-            if key not in last_in_session:
-                row = cur.execute(
-                    "SELECT id FROM episodes WHERE namespace = ? AND session = ? AND id != ? "
-                    "ORDER BY seq DESC LIMIT 1",
-                    (ns, ep.session, ep.id),
-                ).fetchone()
-                last_in_session[key] = row[0] if row else None
-            previous = last_in_session[key]
-            if previous is not None:
-                cur.execute(
-                    "INSERT OR IGNORE INTO edges (namespace, type, src, dst) VALUES (?, 'NEXT', ?, ?)",
-                    (ns, previous, ep.id),
                 )
-            last_in_session[key] = ep.id
+                for ep in episodes
+            ],
+        )
+        cur.executemany(
+            "INSERT OR IGNORE INTO edges (namespace, type, src, dst) VALUES (?, 'NEXT', ?, ?)",
+            links,
+        )
 
     def _upsert_entities(self, cur: sqlite3.Cursor, entities: list[Entity], touched: set) -> None:
         for ent in entities:
@@ -290,12 +318,12 @@ class SQLiteStore:
             )
 
     def _insert_units(self, cur: sqlite3.Cursor, units: list[Unit], touched: set) -> None:
-        for u in units:
-            touched.add(u.namespace)
-            cur.execute(
-                "INSERT INTO units (id, namespace, text, kind, subject, predicate, object, "
-                "confidence, valid_from, valid_to, recorded_at, expired_at, status, version, "
-                "reason, embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        touched.update(u.namespace for u in units)
+        cur.executemany(
+            "INSERT INTO units (id, namespace, text, kind, subject, predicate, object, "
+            "confidence, valid_from, valid_to, recorded_at, expired_at, status, version, "
+            "reason, embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
                 (
                     u.id,
                     u.namespace,
@@ -313,17 +341,19 @@ class SQLiteStore:
                     u.version,
                     u.reason,
                     _blob(u.embedding),
-                ),
-            )
-            rows = [
+                )
+                for u in units
+            ],
+        )
+        cur.executemany(
+            "INSERT OR IGNORE INTO edges (namespace, type, src, dst, props) VALUES (?, ?, ?, ?, ?)",
+            [
                 (u.namespace, "INVOLVES", u.id, inv.entity_id, json.dumps({"role": inv.role}))
+                for u in units
                 for inv in u.entities
             ]
-            rows += [(u.namespace, "FROM", u.id, ep_id, "{}") for ep_id in u.episode_ids]
-            cur.executemany(
-                "INSERT OR IGNORE INTO edges (namespace, type, src, dst, props) VALUES (?, ?, ?, ?, ?)",
-                rows,
-            )
+            + [(u.namespace, "FROM", u.id, ep_id, "{}") for u in units for ep_id in u.episode_ids],
+        )
 
     def _insert_summaries(
         self, cur: sqlite3.Cursor, summaries: list[Summary], touched: set
@@ -373,7 +403,7 @@ class SQLiteStore:
     ) -> None:
         with self._transaction() as cur:
             cur.executemany(
-                "UPDATE episodes SET status = ?, error = ? WHERE namespace = ? AND id = ?",
+                "UPDATE episodes SET status = ?, error = ? WHERE +namespace = ? AND id = ?",
                 [(status, error, namespace, i) for i in ids],
             )
             self._bump(cur, {namespace})
@@ -388,7 +418,7 @@ class SQLiteStore:
         cur.executemany(
             "UPDATE units SET status = COALESCE(?, status), "
             "valid_to = COALESCE(?, valid_to), expired_at = COALESCE(?, expired_at), "
-            "reason = COALESCE(?, reason) WHERE namespace = ? AND id = ?",
+            "reason = COALESCE(?, reason) WHERE +namespace = ? AND id = ?",
             [
                 (u.status, u.valid_to_ms, u.expired_at_ms, u.reason, namespace, u.id)
                 for u in updates
@@ -427,14 +457,14 @@ class SQLiteStore:
 
     def _label_of(self, cur: sqlite3.Cursor, namespace: str, node_id: str) -> str | None:
         for label, table in _TABLES.items():
-            sql = f"SELECT 1 FROM {table} WHERE namespace = ? AND id = ?"
+            sql = f"SELECT 1 FROM {table} WHERE +namespace = ? AND id = ?"
             if cur.execute(sql, (namespace, node_id)).fetchone():
                 return label
         return None
 
     def _delete_node(self, cur: sqlite3.Cursor, namespace: str, label: str, node_id: str) -> None:
         cur.execute(
-            f"DELETE FROM {_TABLES[label]} WHERE namespace = ? AND id = ?", (namespace, node_id)
+            f"DELETE FROM {_TABLES[label]} WHERE +namespace = ? AND id = ?", (namespace, node_id)
         )
         cur.execute("DELETE FROM edges WHERE src = ? OR dst = ?", (node_id, node_id))
         if label == "entity":
@@ -448,9 +478,10 @@ class SQLiteStore:
     def get_episodes(self, namespace: str, ids: list[str]) -> list[Episode]:
         if not ids:
             return []
-        rows = self._query(
-            f"SELECT {_EPISODE_COLUMNS} FROM episodes WHERE namespace = ? AND id IN ({_in(ids)})",
-            [namespace, *ids],
+        rows = self._query_in(
+            f"SELECT {_EPISODE_COLUMNS} FROM episodes WHERE +namespace = ? AND id IN ({{in}})",
+            ids,
+            [namespace],
         )
         return ordered_like(ids, [_episode(r) for r in rows])
 
@@ -467,14 +498,15 @@ class SQLiteStore:
     def get_units(self, namespace: str, ids: list[str]) -> list[Unit]:
         if not ids:
             return []
-        rows = self._query(
-            f"SELECT {_UNIT_COLUMNS} FROM units WHERE namespace = ? AND id IN ({_in(ids)})",
-            [namespace, *ids],
+        rows = self._query_in(
+            f"SELECT {_UNIT_COLUMNS} FROM units WHERE +namespace = ? AND id IN ({{in}})",
+            ids,
+            [namespace],
         )
         arms: dict[str, list] = {}
         sources: dict[str, list[str]] = {}
-        for src, typ, dst, props in self._query(
-            f"SELECT src, type, dst, props FROM edges WHERE src IN ({_in(ids)}) "
+        for src, typ, dst, props in self._query_in(
+            "SELECT src, type, dst, props FROM edges WHERE src IN ({in}) "
             "AND type IN ('INVOLVES', 'FROM') ORDER BY rid",
             ids,
         ):
@@ -491,21 +523,23 @@ class SQLiteStore:
     def get_entities(self, namespace: str, ids: list[str]) -> list[Entity]:
         if not ids:
             return []
-        rows = self._query(
+        rows = self._query_in(
             "SELECT id, namespace, name, canonical, aliases, type, summary FROM entities "
-            f"WHERE namespace = ? AND id IN ({_in(ids)})",
-            [namespace, *ids],
+            "WHERE +namespace = ? AND id IN ({in})",
+            ids,
+            [namespace],
         )
         return ordered_like(ids, [_entity(r) for r in rows])
 
     def find_entities(self, namespace: str, keys: list[str]) -> list[Entity]:
         if not keys:
             return []
-        rows = self._query(
-            f"SELECT DISTINCT entity_id FROM entity_keys WHERE namespace = ? AND key IN ({_in(keys)})",
-            [namespace, *keys],
+        rows = self._query_in(
+            "SELECT DISTINCT entity_id FROM entity_keys WHERE namespace = ? AND key IN ({in})",
+            keys,
+            [namespace],
         )
-        return self.get_entities(namespace, [r[0] for r in rows])
+        return self.get_entities(namespace, list(dict.fromkeys(r[0] for r in rows)))
 
     def units_of_entity(self, namespace: str, entity_id: str) -> list[Unit]:
         rows = self._query(
@@ -514,38 +548,42 @@ class SQLiteStore:
         )
         return self.get_units(namespace, [r[0] for r in rows])
 
-    def units_with_predicates(self, namespace: str, predicates: list[str]) -> list[Unit]:
-        if not predicates:
+    def units_in_slots(self, namespace: str, slots: list[tuple[str, str]]) -> list[Unit]:
+        if not slots:
             return []
+        subjects = sorted({s.lower() for s, _ in slots})
+        predicates = sorted({p for _, p in slots})
         rows = self._query(
             f"SELECT id FROM units WHERE namespace = ? AND predicate IN ({_in(predicates)}) "
-            "AND status IN ('active', 'conflicted') ORDER BY rid",
-            [namespace, *predicates],
+            f"AND lower(subject) IN ({_in(subjects)}) AND status IN ('active', 'conflicted') "
+            "ORDER BY rid",
+            [namespace, *predicates, *subjects],
         )
         return self.get_units(namespace, [r[0] for r in rows])
 
     def episodes_by_source(self, namespace: str, source_ids: list[str]) -> list[Episode]:
         if not source_ids:
             return []
-        rows = self._query(
+        rows = self._query_in(
             f"SELECT {_EPISODE_COLUMNS} FROM episodes WHERE namespace = ? "
-            f"AND source_id IN ({_in(source_ids)}) ORDER BY seq",
-            [namespace, *source_ids],
+            "AND source_id IN ({in})",
+            source_ids,
+            [namespace],
         )
-        return [_episode(r) for r in rows]
+        return sorted((_episode(r) for r in rows), key=lambda ep: ep.seq or 0)
 
     def get_summaries(self, namespace: str, ids: list[str]) -> list[Summary]:
         if not ids:
             return []
-        rows = self._query(
+        rows = self._query_in(
             "SELECT id, namespace, text, level, span_from, span_to FROM summaries "
-            f"WHERE namespace = ? AND id IN ({_in(ids)})",
-            [namespace, *ids],
+            "WHERE +namespace = ? AND id IN ({in})",
+            ids,
+            [namespace],
         )
         covers: dict[str, list[str]] = {}
-        for src, dst in self._query(
-            f"SELECT src, dst FROM edges WHERE src IN ({_in(ids)}) AND type = 'COVERS' ORDER BY rid",
-            ids,
+        for src, dst in self._query_in(
+            "SELECT src, dst FROM edges WHERE src IN ({in}) AND type = 'COVERS' ORDER BY rid", ids
         ):
             covers.setdefault(src, []).append(dst)
         summaries = [

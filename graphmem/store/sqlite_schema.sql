@@ -135,7 +135,8 @@ CREATE TRIGGER IF NOT EXISTS entities_fts_update AFTER UPDATE OF search_text ON 
     INSERT INTO fts_entity (fts_entity, rowid, search_text) VALUES ('delete', old.rid, old.search_text);
     INSERT INTO fts_entity (rowid, search_text) VALUES (new.rid, new.search_text);
 END;
-CREATE INDEX IF NOT EXISTS units_ns_predicate ON units (namespace, predicate) WHERE predicate IS NOT NULL;
+DROP INDEX IF EXISTS units_ns_predicate;
+CREATE INDEX IF NOT EXISTS units_ns_slot ON units (namespace, predicate, lower(subject)) WHERE predicate IS NOT NULL;
 CREATE TRIGGER IF NOT EXISTS summaries_fts_insert AFTER INSERT ON summaries BEGIN
     INSERT INTO fts_summary (rowid, text) VALUES (new.rid, new.text);
 END;

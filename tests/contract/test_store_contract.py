@@ -95,6 +95,14 @@ def test_units_carry_their_hyperedge_and_provenance(store, ns, world):
     assert u2.kind == "event" and u2.status == "active" and u2.valid_from == T0
 
 
+def test_reads_take_more_ids_than_a_statement_can_bind(store, ns, world):
+    unknown = [f"missing-{i}" for i in range(40_000)]
+    (u2,) = store.get_units(ns, [*unknown, world["u2"].id])
+    assert u2.id == world["u2"].id and len(u2.entities) == 3
+    got = store.get_episodes(ns, [*unknown, world["e2"].id, world["e1"].id])
+    assert [e.id for e in got] == [world["e2"].id, world["e1"].id]
+
+
 def test_entities_upsert_merges_aliases_and_finds_by_alias(store, ns, world):
     alias = world["alice"].model_copy(update={"aliases": ["Ally"], "embedding": None})
     store.write(Batch(entities=[alias]))
@@ -227,13 +235,14 @@ def test_slot_lookup_and_source_lookup(store, ns, world):
         status="superseded",
     )
     store.write(Batch(units=[slot, retired]))
-    (got,) = store.units_with_predicates(ns, ["lives_in", "works_at"])
+    (got,) = store.units_in_slots(ns, [("User", "lives_in"), ("user", "works_at")])
     assert got.id == slot.id and (got.subject, got.predicate, got.object) == (
         "user",
         "lives_in",
         "Rome",
     )
-    assert store.units_with_predicates(ns + "-other", ["lives_in"]) == []
+    assert store.units_in_slots(ns, [("bob", "lives_in")]) == []
+    assert store.units_in_slots(ns + "-other", [("user", "lives_in")]) == []
     assert [e.id for e in store.episodes_by_source(ns, ["m3", "m1"])] == [world["e1"].id, e3.id]
     assert store.episodes_by_source(ns + "-other", ["m1"]) == []
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from graphmem.benchmarks.locomo import evidence, recall
+from graphmem.benchmarks.locomo import evidence
+from graphmem.benchmarks.ranking import recall
 from graphmem.cli import main
 
 SAMPLE = [

@@ -245,3 +245,19 @@ def test_answer_cites_evidence_ids(tmp_path: Path) -> None:
         evidence = {i for h in answer.evidence for i in (h.id, *h.episode_ids)}
         assert ep.id in answer.citations and set(answer.citations) <= evidence
         assert answer.context.splitlines()[0].startswith(f"[{answer.evidence[0].id}]")
+
+
+def test_what_replaced_a_stale_passage_ranks_above_it(tmp_path: Path) -> None:
+    """The old turn still matches the question, but the unit that superseded what it said comes
+    first; asking as of the old time gets the old turn without the newer one pushed in."""
+    with Memory(path=tmp_path / "m", embedder=HashEmbedder()) as mem:
+        mem.add("I live in Paris and the food in Paris is great.", namespace="u", at=JAN)
+        mem.add("I moved to Berlin.", namespace="u", at=MAR)
+        hits = mem.search("Which city do I live in, Paris?", namespace="u", k=10)
+        texts = [h.text for h in hits]
+        paris_turn = texts.index("I live in Paris and the food in Paris is great.")
+        berlin = next(i for i, t in enumerate(texts) if "Berlin" in t)
+        assert berlin < paris_turn
+        assert len(texts) == len(set(h.id for h in hits))  # nothing listed twice
+        then = mem.search("Which city do I live in, Paris?", namespace="u", k=10, as_of=FEB)
+        assert not any("Berlin" in h.text for h in then)

@@ -1,0 +1,198 @@
+"""BEAM updates and contradictions: is the updated fact ranked above the original, is the original
+superseded, are both sides of a contradiction retrieved and flagged — graphmem vs dense vs BM25."""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from ..embed import Embedder
+from ..errors import InvalidInputError
+from ..llm.base import LLM
+from ..memory import Memory
+from ..models import Hit
+from .baselines import BM25Baseline, DenseBaseline
+from .ranking import Stopwatch, graphmem_ranking, mean, recall
+
+_INDEX_MARK = re.compile(r"\s*->->\s*\d+\s*,\s*\d+\s*$")
+UNRANKED = 1_000_000
+
+
+def chat_folders(data: Path) -> list[Path]:
+    """Chat folders under ``data`` (each with chat.json and probing_questions.json), in numeric
+    order; ``data`` may itself be one chat."""
+    data = Path(data)
+    if (data / "chat.json").exists():
+        return [data]
+    found = [p.parent for p in data.glob("*/chat.json")]
+    if not found:
+        raise InvalidInputError(f"no <chat>/chat.json under {data}")
+    return sorted(
+        found, key=lambda p: (not p.name.isdigit(), int(p.name) if p.name.isdigit() else 0, p.name)
+    )
+
+
+def _anchor(text: str | None) -> datetime | None:
+    try:
+        return datetime.strptime(text, "%B-%d-%Y") if text else None
+    except ValueError:
+        return None
+
+
+def messages(chat: list[dict[str, Any]], max_chars: int) -> list[dict[str, Any]]:
+    """A BEAM chat as graphmem messages: ``source_id`` = message id, ``speaker`` = role, ``at`` =
+    the latest time anchor seen (a minute apart, so their order survives), session = batch. The
+    trailing "->-> a,b" index mark is dropped; a message over ``max_chars`` is cut there (every
+    system sees the same text)."""
+    flat = [
+        (batch.get("batch_number"), m) for batch in chat for turn in batch["turns"] for m in turn
+    ]
+    first = next((a for _, m in flat if (a := _anchor(m.get("time_anchor")))), datetime(2024, 1, 1))
+    current, out = first, []
+    for position, (batch, m) in enumerate(flat):
+        current = _anchor(m.get("time_anchor")) or current
+        out.append(
+            {
+                "text": _INDEX_MARK.sub("", m["content"])[:max_chars].strip() or "(empty)",
+                "speaker": m["role"],
+                "at": current + timedelta(minutes=position),
+                "source_id": str(m["id"]),
+                "session": f"batch-{batch}",
+            }
+        )
+    return out
+
+
+def best_rank(ranked: list[str], ids: list[str]) -> int:
+    return min((ranked.index(i) for i in ids if i in ranked), default=UNRANKED)
+
+
+def update_scores(
+    ranked: list[str], original: list[str], updated: list[str], k: int
+) -> dict[str, float]:
+    """``updated_in_top_k``: share of the updated message ids in the top k;
+    ``updated_above_original``: an updated id is in the top k and ranks above every original id
+    that is not itself an updated one."""
+    older = [i for i in original if i not in updated]
+    top_updated = best_rank(ranked[:k], updated)
+    above = top_updated < UNRANKED and top_updated < best_rank(ranked, older)
+    return {"updated_in_top_k": recall(ranked, updated, k), "updated_above_original": float(above)}
+
+
+def both_retrieved(ranked: list[str], first: list[str], second: list[str], k: int) -> float:
+    top = set(ranked[:k])
+    return float(bool(top & set(first)) and bool(top & set(second)))
+
+
+def flagged(hits: list[Hit], first: list[str], second: list[str]) -> float:
+    """Both statements reach the reader marked as conflicting: a ``conflicted`` hit comes from
+    each side (one hit from a message that holds both sides counts for both)."""
+    sides = [set(first), set(second)]
+    marked = [set(h.source_ids) for h in hits if h.status == "conflicted"]
+    return float(all(any(side & m for m in marked) for side in sides))
+
+
+def _rankings(
+    mem: Memory,
+    namespace: str,
+    baselines: dict[str, DenseBaseline | BM25Baseline],
+    question: str,
+    k: int,
+    clock: Stopwatch,
+) -> tuple[dict[str, list[str]], list[Hit]]:
+    """Every system's ranking of message ids (3k deep, to see where originals fall), and
+    graphmem's hits."""
+    ranked, hits = clock.time(graphmem_ranking, mem, namespace, question, k)
+    out = {"graphmem": ranked}
+    for name, baseline in baselines.items():
+        out[name] = baseline.rank(question, 3 * k)
+    return out, hits
+
+
+def _ids(values: list[Any]) -> list[str]:
+    return [str(v) for v in values]
+
+
+def run(
+    data: Path,
+    k: int,
+    embedder: Embedder,
+    limit: int | None = None,
+    progress: bool = True,
+    llm: LLM | None = None,
+) -> dict[str, Any]:
+    folders = chat_folders(data)[:limit]
+    systems = ("graphmem", "dense", "bm25")
+    updates: dict[str, dict[str, list[float]]] = {s: {} for s in systems}
+    conflicts: dict[str, dict[str, list[float]]] = {s: {} for s in systems}
+    clock = Stopwatch()
+    ingest_s, count = 0.0, 0
+    with tempfile.TemporaryDirectory() as tmp, Memory(path=tmp, embedder=embedder, llm=llm) as mem:
+        for folder in folders:
+            namespace = f"beam-{folder.name}"
+            chat = json.loads((folder / "chat.json").read_text("utf-8"))
+            probes = json.loads((folder / "probing_questions.json").read_text("utf-8"))
+            msgs = messages(chat, mem.config.constructor.max_episode_chars)
+            start = time.perf_counter()
+            mem.add_messages(msgs, namespace=namespace)
+            ingest_s += time.perf_counter() - start
+            count += len(msgs)
+            ids = [m["source_id"] for m in msgs]
+            texts = [f"{m['speaker']}: {m['text']}" for m in msgs]
+            baselines = {
+                "dense": DenseBaseline(embedder, ids, texts),
+                "bm25": BM25Baseline(ids, texts),
+            }
+            superseded = {
+                source
+                for unit in mem.store.get_units(namespace, mem.store.node_ids(namespace, "unit"))
+                if unit.status == "superseded"
+                for episode in mem.store.get_episodes(namespace, unit.episode_ids)
+                if (source := episode.source_id)
+            }
+
+            for q in probes.get("knowledge_update", []):
+                original = _ids(q["source_chat_ids"]["original_info"])
+                updated = _ids(q["source_chat_ids"]["updated_info"])
+                ranked, _ = _rankings(mem, namespace, baselines, q["question"], k, clock)
+                for system in systems:
+                    for name, value in update_scores(ranked[system], original, updated, k).items():
+                        updates[system].setdefault(name, []).append(value)
+                older = [i for i in original if i not in updated]
+                if older:
+                    updates["graphmem"].setdefault("original_superseded", []).append(
+                        float(any(i in superseded for i in older))
+                    )
+            for q in probes.get("contradiction_resolution", []):
+                first = _ids(q["source_chat_ids"]["first_statement"])
+                second = _ids(q["source_chat_ids"]["second_statement"])
+                ranked, hits = _rankings(mem, namespace, baselines, q["question"], k, clock)
+                for system in systems:
+                    conflicts[system].setdefault("both_retrieved", []).append(
+                        both_retrieved(ranked[system], first, second, k)
+                    )
+                conflicts["graphmem"].setdefault("flagged", []).append(flagged(hits, first, second))
+            if progress:
+                print(f"{namespace}: {len(msgs)} messages", flush=True)
+    report: dict[str, Any] = {"systems": {}, "k": k}
+    for system in systems:
+        report["systems"][system] = {
+            "knowledge_update": {name: mean(v) for name, v in updates[system].items()},
+            "contradiction_resolution": {name: mean(v) for name, v in conflicts[system].items()},
+        }
+        if system != "graphmem":  # plain rankings keep no versions and flag nothing
+            report["systems"][system]["knowledge_update"]["original_superseded"] = None
+            report["systems"][system]["contradiction_resolution"]["flagged"] = None
+    report["questions"] = {
+        "knowledge_update": len(updates["dense"].get("updated_in_top_k", [])),
+        "contradiction_resolution": len(conflicts["dense"].get("both_retrieved", [])),
+    }
+    report["ingest_s"] = round(ingest_s, 2)
+    report["ingest_messages_per_s"] = round(count / ingest_s, 1) if ingest_s else None
+    report.update(clock.percentiles())
+    return report

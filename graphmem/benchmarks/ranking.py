@@ -1,0 +1,61 @@
+"""What every benchmark shares: graphmem's hits as a ranked list of distinct sources, recall@k."""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from ..memory import Memory
+from ..models import Hit
+
+
+def distinct_sources(hits: list[Hit]) -> list[str]:
+    """The source ids behind ``hits`` in rank order, each once (a unit or summary contributes
+    the episodes it was built from)."""
+    ranked: list[str] = []
+    seen: set[str] = set()
+    for hit in hits:
+        for source_id in hit.source_ids:
+            if source_id not in seen:
+                seen.add(source_id)
+                ranked.append(source_id)
+    return ranked
+
+
+def graphmem_ranking(
+    mem: Memory, namespace: str, query: str, depth: int
+) -> tuple[list[str], list[Hit]]:
+    """graphmem's ranking as distinct sources, and its hits; hits are fetched 3 deep per source
+    wanted, since one source can yield several units."""
+    hits = mem.search(query, namespace=namespace, k=3 * depth)
+    return distinct_sources(hits), hits
+
+
+def recall(ranked: list[str], gold: list[str], k: int) -> float:
+    """Share of ``gold`` among the first ``k`` of ``ranked``."""
+    top = set(ranked[:k])
+    return sum(g in top for g in gold) / len(gold)
+
+
+def mean(values: list[float]) -> float | None:
+    return round(statistics.fmean(values), 3) if values else None
+
+
+class Stopwatch:
+    """Collects query latencies; reports p50/p95 in milliseconds."""
+
+    def __init__(self) -> None:
+        self.seconds: list[float] = []
+
+    def time(self, fn, *args, **kwargs):
+        start = time.perf_counter()
+        result = fn(*args, **kwargs)
+        self.seconds.append(time.perf_counter() - start)
+        return result
+
+    def percentiles(self) -> dict[str, float]:
+        ordered = sorted(self.seconds) or [0.0]
+        return {
+            "query_ms_p50": round(1000 * ordered[len(ordered) // 2], 1),
+            "query_ms_p95": round(1000 * ordered[int(len(ordered) * 0.95)], 1),
+        }

@@ -1,0 +1,177 @@
+"""Memory at scale: synthetic conversations whose people, places and projects are mentioned with
+Zipf frequencies, ingested through the real write path into the embedded store; then ingest
+throughput, search latency, PPR time, memory and disk per size."""
+
+from __future__ import annotations
+
+import os
+import random
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from ..embed import Embedder
+from ..memory import Memory
+from .ranking import Stopwatch
+
+NAMESPACE = "scale"
+UNITS_PER_TURN = 2  # what the zero-LLM constructor builds from one generated turn (two clauses)
+_SYLLABLES = "ka lo mi ren ta vel dor sa ni bru ve lin qua zo fe mar tis or hal en".split()
+_EVENTS = (
+    "{a} met {b} in {place} to plan {project}.",
+    "{a} and {b} reviewed the {project} budget with {c}.",
+    "{a} recommended {b} to {c} for {project}.",
+    "{a} called {b} about the {project} launch in {place}.",
+    "{a} visited {place} with {b}.",
+    "{a} introduced {b} to {c} at the {project} demo in {place}.",
+)
+_UPDATES = ("{a} moved to {place}.", "{a} started working at {org}.")
+_QUERIES = (
+    "Who did {a} meet in {place}?",
+    "Where does {a} live now?",
+    "What is {project} about?",
+    "Who works with {b} on {project}?",
+    "Where does {a} work?",
+)
+
+
+class Population:
+    """Names drawn with Zipf frequencies (rank r ∝ 1 / r^1.1): a few are everywhere, most rare."""
+
+    def __init__(self, size: int, rng: random.Random) -> None:
+        self.rng = rng
+        self.people = self._names(size, 2, rng)
+        self.places = self._names(max(size // 10, 10), 1, rng)
+        self.projects = [f"Project {n}" for n in self._names(max(size // 5, 10), 1, rng)]
+        self.orgs = [f"{n} Labs" for n in self._names(max(size // 10, 10), 1, rng)]
+        self._weights = {
+            len(pool): [1 / r**1.1 for r in range(1, len(pool) + 1)]
+            for pool in (self.people, self.places, self.projects, self.orgs)
+        }
+
+    @staticmethod
+    def _names(n: int, words: int, rng: random.Random) -> list[str]:
+        names: set[str] = set()
+        while len(names) < n:
+            names.add(
+                " ".join(
+                    "".join(rng.choices(_SYLLABLES, k=rng.randint(2, 3))).capitalize()
+                    for _ in range(words)
+                )
+            )
+        return sorted(names, key=lambda _: rng.random())
+
+    def pick(self, pool: list[str], k: int = 1) -> list[str]:
+        chosen: list[str] = []
+        while len(chosen) < k:
+            (name,) = self.rng.choices(pool, weights=self._weights[len(pool)])
+            if name not in chosen:
+                chosen.append(name)
+        return chosen
+
+    def fill(self, template: str) -> str:
+        a, b, c = self.pick(self.people, 3)
+        return template.format(
+            a=a,
+            b=b,
+            c=c,
+            place=self.pick(self.places)[0],
+            project=self.pick(self.projects)[0],
+            org=self.pick(self.orgs)[0],
+        )
+
+
+def turns(count: int, population: Population, rng: random.Random) -> list[dict[str, Any]]:
+    """``count`` turns, a minute apart; one in ten also moves someone or changes their job, so
+    memory holds updates over time."""
+    start = 1_700_000_000
+    out = []
+    for i in range(count):
+        first = population.fill(rng.choice(_EVENTS))
+        second = population.fill(rng.choice(_UPDATES if rng.random() < 0.1 else _EVENTS))
+        out.append(
+            {
+                "text": f"{first} {second}",
+                "at": start + 60 * i,
+                "speaker": "narrator",
+                "source_id": str(i),
+            }
+        )
+    return out
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _disk_mb(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20
+
+
+def measure(
+    size: int, embedder: Embedder, queries: int = 200, batch: int = 2048, seed: int = 7
+) -> dict[str, Any]:
+    """Ingest about ``size`` units, then time ``queries`` searches (after a warm-up one)."""
+    rng = random.Random(seed)
+    population = Population(max(size // 20, 50), rng)
+    messages = turns(max(size // UNITS_PER_TURN, 1), population, rng)
+    with tempfile.TemporaryDirectory() as tmp, Memory(path=tmp, embedder=embedder) as mem:
+        start = time.perf_counter()
+        for i in range(0, len(messages), batch):
+            mem.add_messages(messages[i : i + batch], namespace=NAMESPACE)
+        ingest_s = time.perf_counter() - start
+        units = mem.stats(NAMESPACE).units
+        asked = [population.fill(rng.choice(_QUERIES)) for _ in range(queries + 1)]
+        cold = Stopwatch()
+        cold.time(mem.search, asked[0], namespace=NAMESPACE, k=10)
+        clock, ppr = Stopwatch(), []
+        for question in asked[1:]:
+            clock.time(mem.search, question, namespace=NAMESPACE, k=10)
+            ppr.append(mem.retriever.timings["ppr"])
+        ppr.sort()
+        search = clock.percentiles()
+        return {
+            "units": units,
+            "turns": len(messages),
+            "entities": mem.stats(NAMESPACE).entities,
+            "ingest_s": round(ingest_s, 1),
+            "ingest_units_per_s": round(units / ingest_s),
+            "search_ms_p50": search["query_ms_p50"],
+            "search_ms_p95": search["query_ms_p95"],
+            "first_search_ms": cold.percentiles()["query_ms_p50"],
+            "ppr_ms_p50": round(1000 * ppr[len(ppr) // 2], 1),
+            "ppr_ms_p95": round(1000 * ppr[int(len(ppr) * 0.95)], 1),
+            "rss_mb": round(_rss_mb()),
+            "disk_mb": round(_disk_mb(Path(tmp))),
+        }
+
+
+def run(
+    sizes: list[int], embedder: Embedder, queries: int = 200, progress: bool = True
+) -> dict[str, Any]:
+    report: dict[str, Any] = {"sizes": {}}
+    for size in sizes:
+        report["sizes"][str(size)] = row = measure(size, embedder, queries)
+        if progress:
+            print(f"{size}: {row}", flush=True)
+    return report
+
+
+def table(report: dict[str, Any]) -> str:
+    """The report as a Markdown table, one row per size."""
+    columns = (
+        "units",
+        "ingest_units_per_s",
+        "search_ms_p50",
+        "search_ms_p95",
+        "ppr_ms_p50",
+        "ppr_ms_p95",
+        "rss_mb",
+        "disk_mb",
+    )
+    lines = ["| size | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    for size, row in report["sizes"].items():
+        lines.append(f"| {size} | " + " | ".join(str(row[c]) for c in columns) + " |")
+    return "\n".join(lines)

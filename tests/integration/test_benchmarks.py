@@ -1,0 +1,214 @@
+"""`graphmem bench multihop`, `bench beam` and `bench scale` on tiny inputs in the upstream formats."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import pytest
+
+from graphmem.benchmarks.beam import both_retrieved, flagged, messages, update_scores
+from graphmem.benchmarks.multihop import gold_titles, passages
+from graphmem.cli import main
+from graphmem.errors import InvalidInputError
+from graphmem.models import Hit
+
+CORPUS = {
+    "Zorblax Industries": ["Zorblax Industries was founded by Mira Quell.", " It makes kettles."],
+    "Mira Quell": ["Mira Quell was born in Tallinn.", " She studied chemistry."],
+    "Tallinn": ["Tallinn is the capital of Estonia."],
+    "Kettle": ["A kettle boils water."],
+    "Chemistry": ["Chemistry studies matter."],
+    "Estonia": ["Estonia is a country in Europe."],
+}
+HOTPOT = [
+    {
+        "question": "Where was the founder of Zorblax Industries born?",
+        "supporting_facts": [["Zorblax Industries", 0], ["Mira Quell", 0]],
+    },
+    {"question": "What does a kettle do?", "supporting_facts": [["Kettle", 0]]},
+]
+MUSIQUE = [
+    {
+        "question": "Where was the founder of Zorblax Industries born?",
+        "paragraphs": [
+            {"title": "Zorblax Industries", "is_supporting": True},
+            {"title": "Tallinn", "is_supporting": False},
+            {"title": "Mira Quell", "is_supporting": True},
+        ],
+    },
+]
+
+
+def _bench(args: list[str], out) -> dict:
+    assert main(["--embedder", "hash", "-q", "bench", *args, "--json", str(out)]) == 0
+    return json.loads(out.read_text())
+
+
+def test_multihop_formats():
+    assert gold_titles(HOTPOT[0]) == ["Zorblax Industries", "Mira Quell"]
+    assert gold_titles(MUSIQUE[0]) == ["Zorblax Industries", "Mira Quell"]
+    listed = [{"title": t, "text": "".join(s)} for t, s in CORPUS.items()]
+    assert passages(CORPUS) == passages(listed)
+    assert passages(CORPUS)[0] == (
+        "Zorblax Industries",
+        "Zorblax Industries was founded by Mira Quell. It makes kettles.",
+    )
+    with pytest.raises(InvalidInputError):
+        passages("not a corpus")
+
+
+@pytest.mark.parametrize("style", ["hotpotqa", "musique"])
+def test_bench_multihop_scores_every_system(tmp_path, style):
+    questions = HOTPOT if style == "hotpotqa" else MUSIQUE
+    corpus = (
+        CORPUS
+        if style == "hotpotqa"
+        else [{"title": t, "text": " ".join(s)} for t, s in CORPUS.items()]
+    )
+    (tmp_path / "tiny_train.json").write_text(json.dumps(questions))
+    (tmp_path / "tiny_train_corpus.json").write_text(json.dumps(corpus))
+    report = _bench(["multihop", "--data", str(tmp_path), "--k", "1,6"], tmp_path / "out.json")
+    assert set(report["systems"]) == {"graphmem", "dense", "bm25"}
+    assert report["questions"] == len(questions) and report["passages"] == len(CORPUS)
+    for system in report["systems"].values():
+        assert system["recall@6"] == 1.0  # six passages: every gold one is in the top 6
+    # the only passage about kettles answers the kettle question first
+    if style == "hotpotqa":
+        assert report["systems"]["graphmem"]["recall@1"] >= 0.5
+
+
+def test_bench_multihop_missing_corpus(tmp_path, capsys):
+    (tmp_path / "x_train.json").write_text("[]")
+    assert main(["--embedder", "hash", "bench", "multihop", "--data", str(tmp_path)]) == 1
+    assert "x_train_corpus.json is missing" in capsys.readouterr().err
+
+
+def _message(i: int, role: str, text: str, anchor: str | None = None) -> dict:
+    m = {"role": role, "id": i, "content": f"{text} ->-> 1,{i}"}
+    if anchor:
+        m["time_anchor"] = anchor
+    return m
+
+
+CHAT = [
+    {
+        "batch_number": 1,
+        "time_anchor": None,
+        "turns": [
+            [
+                _message(0, "user", "I live in Paris and I love the food here.", "January-10-2024"),
+                _message(1, "assistant", "Paris has wonderful food."),
+            ],
+            [
+                _message(2, "user", "My cat Miso likes tuna."),
+                _message(3, "assistant", "Cats often like fish."),
+            ],
+        ],
+    },
+    {
+        "batch_number": 2,
+        "turns": [
+            [
+                _message(4, "user", "I moved to Berlin last week.", "March-02-2024"),
+                _message(5, "assistant", "Welcome to Berlin!"),
+            ],
+        ],
+    },
+]
+PROBES = {
+    "knowledge_update": [
+        {
+            "question": "Which city do I live in?",
+            "source_chat_ids": {"original_info": [0], "updated_info": [4]},
+        }
+    ],
+    "contradiction_resolution": [
+        {
+            "question": "What does my cat Miso like?",
+            "source_chat_ids": {"first_statement": [2], "second_statement": [3]},
+        }
+    ],
+}
+
+
+def test_beam_messages_keep_order_time_and_ids():
+    msgs = messages(CHAT, 100_000)
+    assert [m["source_id"] for m in msgs] == ["0", "1", "2", "3", "4", "5"]
+    assert msgs[0]["text"] == "I live in Paris and I love the food here."  # index mark dropped
+    assert [m["at"].month for m in msgs] == [1, 1, 1, 1, 3, 3]
+    assert all(a["at"] < b["at"] for a, b in itertools.pairwise(msgs))
+    assert msgs[4]["session"] == "batch-2" and msgs[1]["speaker"] == "assistant"
+
+
+def test_beam_metrics():
+    assert update_scores(["4", "0"], ["0"], ["4"], 2) == {
+        "updated_in_top_k": 1.0,
+        "updated_above_original": 1.0,
+    }
+    assert update_scores(["0", "4"], ["0"], ["4"], 2)["updated_above_original"] == 0.0
+    assert update_scores(["0", "9"], ["0"], ["4"], 2)["updated_above_original"] == 0.0
+    # the updated message is also the original one: only being retrieved counts
+    assert update_scores(["7", "3"], ["3"], ["3"], 2)["updated_above_original"] == 1.0
+    assert both_retrieved(["1", "2", "3"], ["1"], ["3"], 3) == 1.0
+    assert both_retrieved(["1", "2", "3"], ["1"], ["3"], 2) == 0.0
+
+    def hit(source: str, status: str | None) -> Hit:
+        return Hit(
+            id=source,
+            kind="unit",
+            text="t",
+            score=1,
+            episode_ids=[],
+            source_ids=[source],
+            status=status,
+        )
+
+    assert flagged([hit("1", "conflicted"), hit("3", "conflicted")], ["1"], ["3"]) == 1.0
+    assert flagged([hit("1", "conflicted"), hit("3", "active")], ["1"], ["3"]) == 0.0
+
+
+def test_bench_beam_update_is_superseded(tmp_path):
+    chat = tmp_path / "chats" / "1"
+    chat.mkdir(parents=True)
+    (chat / "chat.json").write_text(json.dumps(CHAT))
+    (chat / "probing_questions.json").write_text(json.dumps(PROBES))
+    report = _bench(["beam", "--data", str(tmp_path / "chats"), "--k", "3"], tmp_path / "o.json")
+    assert report["questions"] == {"knowledge_update": 1, "contradiction_resolution": 1}
+    graphmem = report["systems"]["graphmem"]
+    assert graphmem["knowledge_update"]["original_superseded"] == 1.0  # Paris → Berlin
+    assert graphmem["knowledge_update"]["updated_above_original"] == 1.0
+    assert graphmem["knowledge_update"]["updated_in_top_k"] == 1.0
+    assert graphmem["contradiction_resolution"]["flagged"] == 0.0  # nothing conflicts here
+    for name in ("dense", "bm25"):
+        assert report["systems"][name]["knowledge_update"]["original_superseded"] is None
+        assert set(report["systems"][name]["contradiction_resolution"]) == {
+            "both_retrieved",
+            "flagged",
+        }
+
+
+def test_bench_scale_reports_each_size(tmp_path, capsys):
+    report = _bench(["scale", "--units", "200,600", "--queries", "5"], tmp_path / "s.json")
+    small, large = report["sizes"]["200"], report["sizes"]["600"]
+    assert 150 <= small["units"] <= 250 and 450 <= large["units"] <= 750
+    assert large["entities"] > small["entities"] and large["disk_mb"] >= small["disk_mb"]
+    for row in (small, large):
+        assert row["ingest_units_per_s"] > 0 and row["rss_mb"] > 0
+        assert row["search_ms_p95"] >= row["search_ms_p50"] > 0
+        assert row["ppr_ms_p95"] >= row["ppr_ms_p50"] >= 0
+    assert "| 600 |" in capsys.readouterr().err  # the table
+
+
+def test_scale_population_is_zipf():
+    import random
+    from collections import Counter
+
+    from graphmem.benchmarks.scale import Population, turns
+
+    population = Population(200, random.Random(1))
+    said = " ".join(t["text"] for t in turns(500, population, random.Random(2)))
+    counts = Counter({name: said.count(name) for name in population.people})
+    ranked = [n for n, _ in counts.most_common()]
+    assert counts[ranked[0]] > 10 * max(counts[ranked[100]], 1)  # a head and a long tail
+    assert "moved to" in said or "started working at" in said  # updates over time
