@@ -15,12 +15,11 @@ class RetrievalConfig:
     """How many nodes each candidate source (vector / full-text, per label) contributes."""
     damping: float = 0.5
     """Probability that the walk follows an edge rather than jumping back to a seed."""
-    passage_weight: float = 0.05
-    """Seed weight of candidate units/episodes relative to seed entities (HippoRAG 2)."""
+    entity_share: float = 0.1
+    """Share of the walk's restarts that go to the entities the query names (the rest go to the
+    matched units and episodes), however many entities match and whatever their degrees."""
     specificity: float = 1.0
     """Seed entities are divided by (number of neighbours) ** specificity: rare entities count more."""
-    entity_min_similarity: float = 0.55
-    """Entities nearer the query than this (cosine) become seeds."""
     lexical_weight: float = 0.5
     """Share of the full-text (BM25) score in a candidate's fused score; the rest is dense."""
     edge_weights: dict[str, float] = field(

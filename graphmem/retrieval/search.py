@@ -62,14 +62,8 @@ class Retriever:
                 store.text_search(namespace, label, query, cfg.candidates),
                 cfg.lexical_weight,
             )
-        entities = {
-            ent_id: score
-            for ent_id, score in store.vector_search(namespace, "entity", vector, cfg.candidates)
-            if score >= cfg.entity_min_similarity
-        }
         keys = list(find_mentions(query, find_times(query, datetime.now(UTC))))
-        for ent in store.find_entities(namespace, keys):
-            entities[ent.id] = 1.0
+        entities = {ent.id: 1.0 for ent in store.find_entities(namespace, keys)}
         return Candidates(passages, entities)
 
     def graph(self, namespace: str) -> PPRGraph:
@@ -96,38 +90,39 @@ class Retriever:
         started = time.perf_counter()
         graph = self.graph(namespace)
         self.timings["graph"] = time.perf_counter() - started
-        seeds = np.zeros(len(graph.ids))
+        entity_seeds = np.zeros(len(graph.ids))
         for ent_id, score in cand.entities.items():
             i = graph.index.get(ent_id)
             if i is not None:
-                seeds[i] += score / max(graph.degree[i], 1) ** self.config.specificity
-        share = getattr(self.config, "entity_share", None)
-        if share is not None and seeds.sum() > 0:
-            seeds *= (
-                share
-                / (1 - share)
-                * sum(cand.passages.values())
-                * self.config.passage_weight
-                / seeds.sum()
-            )
+                entity_seeds[i] += score / max(graph.degree[i], 1) ** self.config.specificity
+        passage_seeds = np.zeros(len(graph.ids))
         outside: dict[str, float] = {}
         for node_id, score in cand.passages.items():
-            weight = score * self.config.passage_weight
             i = graph.index.get(node_id)
             if i is None:
-                outside[node_id] = weight
+                outside[node_id] = score
             else:
-                seeds[i] += weight
-        total = seeds.sum() + sum(outside.values())
-        if total <= 0:
+                passage_seeds[i] += score
+        entity_total = entity_seeds.sum()
+        passage_total = passage_seeds.sum() + sum(outside.values())
+        if entity_total <= 0 and passage_total <= 0:
             return []
+        # Entities get a fixed share of the walk's restarts, whatever their number and degrees.
+        share = self.config.entity_share if passage_total > 0 else 1.0
+        share = share if entity_total > 0 else 0.0
+        seeds = share * entity_seeds / max(entity_total, 1e-12)
+        seeds += (1.0 - share) * passage_seeds / max(passage_total, 1e-12)
+        outside = {n: (1.0 - share) * w / passage_total for n, w in outside.items()}
         started = time.perf_counter()
-        ranks = personalized_pagerank(
-            graph, seeds, self.config.damping, self.config.tolerance, self.config.max_iterations
-        ) * (seeds.sum() / total)
+        ranks = (
+            personalized_pagerank(
+                graph, seeds, self.config.damping, self.config.tolerance, self.config.max_iterations
+            )
+            * seeds.sum()
+        )
         self.timings["ppr"] = time.perf_counter() - started
         teleport = 1.0 - self.config.damping
-        scores = {node_id: teleport * w / total for node_id, w in outside.items()}
+        scores = {node_id: teleport * w for node_id, w in outside.items()}
         passage_nodes = np.flatnonzero((graph.kinds == "unit") | (graph.kinds == "episode"))
         order = passage_nodes[np.argsort(-ranks[passage_nodes])]
         for i in order[: 10 * self.config.candidates]:

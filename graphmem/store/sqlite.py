@@ -59,6 +59,9 @@ def _blob(vector: np.ndarray | None) -> bytes | None:
 
 
 _IN_CHUNK = 10_000
+COMMON_TERM_ROWS = 5_000
+"""Full-text search skips a term found in more rows than this, as it skips stop words: its idf
+barely moves bm25, and scoring all its rows would cost more than the rest of the search."""
 
 
 def _in(values: Sequence[object]) -> str:
@@ -603,11 +606,11 @@ class SQLiteStore:
     def text_search(
         self, namespace: str, label: Label, text: str, k: int
     ) -> list[tuple[str, float]]:
-        terms = query_terms(text)
-        if not terms or k <= 0:
-            return []
         table = _TABLES[label]
         fts = f"fts_{label}"
+        terms = [t for t in query_terms(text) if not self._common(fts, t)]
+        if not terms or k <= 0:
+            return []
         match = " OR ".join(f'"{t}"' for t in terms)
         rows = self._query(
             f"SELECT t.id, -bm25({fts}) AS score FROM {fts} JOIN {table} t ON t.rid = {fts}.rowid "
@@ -615,6 +618,14 @@ class SQLiteStore:
             (match, namespace, k),
         )
         return [(r[0], float(r[1])) for r in rows]
+
+    def _common(self, fts: str, term: str) -> bool:
+        """Whether ``term`` matches more than ``COMMON_TERM_ROWS`` rows (counted no further)."""
+        (count,) = self._query(
+            f"SELECT count(*) FROM (SELECT 1 FROM {fts} WHERE {fts} MATCH ? LIMIT ?)",
+            (f'"{term}"', COMMON_TERM_ROWS + 1),
+        )[0]
+        return count > COMMON_TERM_ROWS
 
     def vector_search(
         self, namespace: str, label: Label, vector: np.ndarray, k: int

@@ -1,0 +1,32 @@
+"""SQLite full-text search skips terms so common that scoring their rows would dominate a search."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from graphmem.models import Episode
+from graphmem.store import sqlite
+from graphmem.store.base import Batch
+from graphmem.store.sqlite import SQLiteStore
+
+
+def test_common_terms_are_skipped_like_stop_words(tmp_path, monkeypatch):
+    monkeypatch.setattr(sqlite, "COMMON_TERM_ROWS", 3)
+    now = datetime(2024, 1, 1, tzinfo=UTC)
+    texts = [f"project update number {i}" for i in range(5)] + ["project zephyr kickoff"]
+    store = SQLiteStore(tmp_path / "s")
+    store.write(
+        Batch(
+            episodes=[
+                Episode(namespace="n", content=t, occurred_at=now, recorded_at=now) for t in texts
+            ]
+        )
+    )
+    ids = {e.content: e.id for e in store.episodes_by_status("n", ["pending"])}
+    # "project" is in 6 rows (> 3): only "zephyr" decides
+    hits = store.text_search("n", "episode", "project zephyr", 10)
+    assert [h for h, _ in hits] == [ids["project zephyr kickoff"]]
+    assert store.text_search("n", "episode", "project", 10) == []
+    monkeypatch.setattr(sqlite, "COMMON_TERM_ROWS", 100)
+    assert len(store.text_search("n", "episode", "project", 10)) == 6
+    store.close()
