@@ -58,6 +58,21 @@ _KIND_RULES: list[tuple[UnitKind, re.Pattern[str]]] = [
 _CALENDAR_WORDS = frozenset(MONTHS) | frozenset(WEEKDAYS)
 
 
+def _topic(ep: Episode, clauses: list[str]) -> MentionDraft | None:
+    """What a document chunk is about: the first name in its first sentence (a title, or the
+    subject of an encyclopedic opening). Its later sentences ("She studied chemistry") are about
+    it too, so every unit of the chunk involves it. Messages have their speaker instead."""
+    if ep.source != "document" or not clauses:
+        return None
+    first = clauses[0]
+    names = [
+        m
+        for m in find_mentions(first, find_times(first, ep.occurred_at)).values()
+        if m.type == "name"
+    ]
+    return MentionDraft(name=names[0].name, type="name", role="topic") if names else None
+
+
 def _starts_sentence(text: str, position: int) -> bool:
     before = text[:position].rstrip()
     return not before or before[-1] in '.!?:;"“(\n'
@@ -100,8 +115,10 @@ class ZeroLLM:
         for ep in episodes:
             if ep.session:
                 sessions[ep.session].append(ep)
-            for clause in sentences(ep.content):
-                draft = self._clause(ep, clause)
+            clauses = sentences(ep.content)
+            topic = _topic(ep, clauses)
+            for clause in clauses:
+                draft = self._clause(ep, clause, topic)
                 if draft is not None:
                     drafts.append(draft)
         digests = {s: rules.summarize(summaries.get(s), eps) for s, eps in sessions.items()}
@@ -122,9 +139,11 @@ class ZeroLLM:
     def answer(self, query: str, hits: list[Hit]) -> Reply:
         return rules.answer(query, hits, rules.assess(query, hits))
 
-    def _clause(self, ep: Episode, clause: str) -> UnitDraft | None:
+    def _clause(self, ep: Episode, clause: str, topic: MentionDraft | None) -> UnitDraft | None:
         times = find_times(clause, ep.occurred_at)
         mentions = find_mentions(clause, times, ep.speaker, self.max_concepts)
+        if topic is not None:
+            mentions.setdefault(canonical(topic.name), topic)
         first_person = bool(_FIRST_PERSON.search(clause))
         non_speaker = [m for m in mentions.values() if m.role not in ("speaker", "subject")]
         if len(mentions) < 2 or not non_speaker or len(clause.split()) < 3:

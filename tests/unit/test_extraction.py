@@ -55,3 +55,29 @@ def test_text_helpers():
     assert canonical("Dr. Who!") == "dr. who"
     assert sentences("One. Two!  Three?\nFour; five") == ["One.", "Two!", "Three?", "Four", "five"]
     assert check_text("ok") == "ok"
+
+
+def test_every_unit_of_a_document_chunk_involves_its_topic():
+    doc = Episode(
+        namespace="n",
+        content="Mira Quell\nMira Quell was born in Tallinn. She studied chemistry at Oxford.",
+        source="document",
+        occurred_at=NOW,
+        recorded_at=NOW,
+    )
+    drafts = ZeroLLM().extract([doc], {}).units
+    assert len(drafts) == 2
+    assert all("Mira Quell" in {m.name for m in d.mentions} for d in drafts)
+    assert {m.name: m.role for m in drafts[1].mentions}["Mira Quell"] == "topic"
+    # a message is about its speaker, not about the first name it mentions
+    said = ZeroLLM().extract([ep("Lisbon is lovely. The trams are old and busy.", "Ana")], {}).units
+    trams = next(d for d in said if "trams" in d.text)
+    assert "Lisbon" not in {m.name for m in trams.mentions}
+
+
+def test_sentence_openers_are_not_part_of_names():
+    from graphmem.llm.zero import find_mentions
+
+    assert "gallu" in find_mentions("If Gallu is a demon, what is Lilu?", [])
+    assert "christopher nolan" in find_mentions("Are Christopher Nolan and Ana friends?", [])
+    assert "will smith" in find_mentions("I met Will Smith.", [])  # mid-sentence: kept whole
