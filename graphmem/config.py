@@ -33,6 +33,9 @@ class RetrievalConfig:
             "CONFLICTS_WITH": 1.0,
         }
     )
+    hits_per_episode: int = 3
+    """At most this many hits (units or the episode itself) from one episode, so one long
+    message or chunk cannot crowd every other source out of the results."""
     tolerance: float = 1e-8
     max_iterations: int = 100
 

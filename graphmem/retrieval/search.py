@@ -213,6 +213,10 @@ class Retriever:
     ) -> list[Hit]:
         hits: list[Hit] = []
         cited: set[str] = set()
+        shown: dict[
+            str, int
+        ] = {}  # hits so far per episode: one long episode must not crowd out others
+        cap = self.config.hits_per_episode
         window = max(4 * k, 40)
         for start in range(0, len(ranked), window):
             page = ranked[start : start + window]
@@ -224,14 +228,17 @@ class Retriever:
             for node_id, score in page:
                 if node_id in units:
                     unit = units[node_id]
-                    if _valid(unit, as_of):
+                    if _valid(unit, as_of) and any(shown.get(e, 0) < cap for e in unit.episode_ids):
                         hits.append(_unit_hit(unit, score, episodes))
                         cited.update(unit.episode_ids)
+                        for e in unit.episode_ids:
+                            shown[e] = shown.get(e, 0) + 1
                 elif node_id in episodes and node_id not in cited:
                     ep = episodes[node_id]
                     if as_of is None or ep.occurred_at <= as_of:
                         hits.append(_episode_hit(ep, score))
                         cited.add(node_id)
+                        shown[node_id] = shown.get(node_id, 0) + 1
                 if len(hits) >= k:
                     return hits
         return hits
