@@ -36,8 +36,10 @@ class RetrievalConfig:
     hits_per_episode: int = 3
     """At most this many hits (units or the episode itself) from one episode, so one long
     message or chunk cannot crowd every other source out of the results."""
-    tolerance: float = 1e-8
+    tolerance: float = 1e-6
+    """PPR stops pushing mass from a node once its residual is below this times its degree."""
     max_iterations: int = 100
+    """At most this many push rounds."""
 
 
 @dataclass
