@@ -16,6 +16,8 @@ class PPRGraph:
 
     ids: list[str]
     kinds: np.ndarray
+    is_passage: np.ndarray
+    """Units and episodes: what a search ranks."""
     index: dict[str, int]
     walk: sparse.csc_matrix
     dangling: np.ndarray
@@ -42,6 +44,7 @@ class PPRGraph:
         return cls(
             ids=adj.ids,
             kinds=np.asarray(adj.kinds),
+            is_passage=np.isin(np.asarray(adj.kinds), ["unit", "episode"]),
             index=adj.index(),
             walk=walk,
             dangling=out == 0,

@@ -123,11 +123,8 @@ class Retriever:
         self.timings["ppr"] = time.perf_counter() - started
         teleport = 1.0 - self.config.damping
         scores = {node_id: teleport * w for node_id, w in outside.items()}
-        passage_nodes = np.flatnonzero((graph.kinds == "unit") | (graph.kinds == "episode"))
-        order = passage_nodes[np.argsort(-ranks[passage_nodes])]
-        for i in order[: 10 * self.config.candidates]:
-            if ranks[i] <= 0:
-                break
+        reached = np.flatnonzero((ranks > 0) & graph.is_passage)
+        for i in reached[np.argsort(-ranks[reached])][: 10 * self.config.candidates]:
             scores[graph.ids[i]] = float(ranks[i])
         return sorted(scores.items(), key=lambda kv: -kv[1])
 

@@ -120,6 +120,8 @@ class SQLiteStore:
         self._closed = False
         self._vectors: dict[tuple[str, str], _Vectors] = {}
         self._graphs: dict[str, _Graph] = {}
+        self._common_terms: set[tuple[str, str]] = set()
+        self._rare_terms: set[tuple[str, str]] = set()
         self._configure(busy_timeout_s)
 
     # -- connection ---------------------------------------------------------------------------
@@ -195,6 +197,7 @@ class SQLiteStore:
     def write(self, batch: Batch) -> None:
         if batch.is_empty():
             return
+        self._rare_terms.clear()
         with self._transaction() as cur:
             touched: set[str] = set()
             self._insert_episodes(cur, batch.episodes, touched)
@@ -429,6 +432,7 @@ class SQLiteStore:
         )
 
     def erase(self, namespace: str, node_id: str) -> bool:
+        self._common_terms.clear()
         with self._transaction() as cur:
             label = self._label_of(cur, namespace, node_id)
             if label is None:
@@ -620,12 +624,22 @@ class SQLiteStore:
         return [(r[0], float(r[1])) for r in rows]
 
     def _common(self, fts: str, term: str) -> bool:
-        """Whether ``term`` matches more than ``COMMON_TERM_ROWS`` rows (counted no further)."""
-        (count,) = self._query(
-            f"SELECT count(*) FROM (SELECT 1 FROM {fts} WHERE {fts} MATCH ? LIMIT ?)",
-            (f'"{term}"', COMMON_TERM_ROWS + 1),
-        )[0]
-        return count > COMMON_TERM_ROWS
+        """Whether ``term`` matches more than ``COMMON_TERM_ROWS`` rows (counted no further).
+        A common term stays common (memory only grows); a rare one is counted again after this
+        process writes."""
+        key = (fts, term)
+        if key in self._common_terms:
+            return True
+        if key not in self._rare_terms:
+            (count,) = self._query(
+                f"SELECT count(*) FROM (SELECT 1 FROM {fts} WHERE {fts} MATCH ? LIMIT ?)",
+                (f'"{term}"', COMMON_TERM_ROWS + 1),
+            )[0]
+            if count > COMMON_TERM_ROWS:
+                self._common_terms.add(key)
+                return True
+            self._rare_terms.add(key)
+        return False
 
     def vector_search(
         self, namespace: str, label: Label, vector: np.ndarray, k: int

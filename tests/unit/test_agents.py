@@ -264,10 +264,14 @@ def test_what_replaced_a_stale_passage_ranks_above_it(tmp_path: Path) -> None:
 
 
 def test_one_long_episode_does_not_crowd_out_the_others(tmp_path: Path) -> None:
-    long_turn = " ".join(f"Git commit number {i} went to the main branch of Atlas." for i in range(20))
+    long_turn = " ".join(
+        f"Git commit number {i} went to the main branch of Atlas." for i in range(20)
+    )
     with Memory(path=tmp_path / "m", embedder=HashEmbedder()) as mem:
         mem.add(long_turn, namespace="u", at=JAN, source_id="long")
-        mem.add("The Atlas main branch now has 165 commits.", namespace="u", at=MAR, source_id="new")
+        mem.add(
+            "The Atlas main branch now has 165 commits.", namespace="u", at=MAR, source_id="new"
+        )
         hits = mem.search("How many commits are in the Atlas main branch?", namespace="u", k=10)
         per_source = [h.source_ids[0] for h in hits]
         assert per_source.count("long") == mem.config.retrieval.hits_per_episode

@@ -27,6 +27,26 @@ def test_common_terms_are_skipped_like_stop_words(tmp_path, monkeypatch):
     hits = store.text_search("n", "episode", "project zephyr", 10)
     assert [h for h, _ in hits] == [ids["project zephyr kickoff"]]
     assert store.text_search("n", "episode", "project", 10) == []
+    store.close()
     monkeypatch.setattr(sqlite, "COMMON_TERM_ROWS", 100)
+    store = SQLiteStore(tmp_path / "s")
     assert len(store.text_search("n", "episode", "project", 10)) == 6
+    store.close()
+
+
+def test_a_term_that_grows_common_is_skipped_after_the_write(tmp_path, monkeypatch):
+    monkeypatch.setattr(sqlite, "COMMON_TERM_ROWS", 3)
+    now = datetime(2024, 1, 1, tzinfo=UTC)
+
+    def add(*texts: str) -> None:
+        episodes = [
+            Episode(namespace="n", content=t, occurred_at=now, recorded_at=now) for t in texts
+        ]
+        store.write(Batch(episodes=episodes))
+
+    store = SQLiteStore(tmp_path / "s")
+    add("alpha one", "alpha two")
+    assert len(store.text_search("n", "episode", "alpha", 10)) == 2
+    add("alpha three", "alpha four")
+    assert store.text_search("n", "episode", "alpha", 10) == []
     store.close()
