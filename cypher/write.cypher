@@ -63,6 +63,9 @@ UNWIND $rows AS row
 MERGE (s:Summary {id: row.props.id})
 SET s = row.props
 WITH s, row
+OPTIONAL MATCH (s)-[old:COVERS]->()
+DELETE old
+WITH DISTINCT s, row
 UNWIND row.covers AS covered
 OPTIONAL MATCH (u:Unit {id: covered, namespace: s.namespace})
 OPTIONAL MATCH (e:Episode {id: covered, namespace: s.namespace})

@@ -56,6 +56,14 @@ class ConstructorConfig:
     entity; the zero-LLM mode keeps them apart."""
     llm_batch_size: int = 16
     """Episodes per extraction call when a model extracts (one call for this many turns)."""
+    topic_min_units: int = 3
+    """A batch that tells this many facts about a person or named thing rewrites its topic
+    summary."""
+    topics_per_batch: int = 8
+    """At most this many topic summaries rewritten per batch (the most-told entities): each one
+    is embedded again."""
+    summary_chars: int = 1500
+    """Longest topic summary; the oldest facts make room for the newest."""
     max_episode_chars: int = 100_000
     """``add`` refuses longer text; ``add_document`` chunks it."""
     document_chunk_chars: int = 2_000

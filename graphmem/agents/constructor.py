@@ -1,4 +1,4 @@
-"""The Constructor: episodes in; units, entities and session summaries out, as one batch."""
+"""The Constructor: episodes in; units, entities, session and topic summaries out, as one batch."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from ..models import ENTITY_NAMESPACE, Episode, Involvement, Summary, Unit
 from ..store.base import Batch, GraphStore
 from ..text import canonical, clean
 from .resolution import EntityResolver
+from .topics import topic_summaries
 
 
 def passage(ep: Episode) -> str:
@@ -78,10 +79,17 @@ class Constructor:
             if unit is not None:
                 unit.embedding = vector
                 units.append(unit)
+        summaries = self._summaries(namespace, episodes, extraction.summaries, previous)
+        by_id = {e.id: e for e in entities.values()}
+        summaries += topic_summaries(self.store, namespace, units, by_id, self.config)
+        for summary, vector in zip(
+            summaries, self.embedder.embed([s.text for s in summaries]), strict=True
+        ):
+            summary.embedding = vector
         return Batch(
             entities=upserts,
             units=units,
-            summaries=self._summaries(namespace, episodes, extraction.summaries, previous),
+            summaries=summaries,
             processed={ep.id: vec for ep, vec in zip(episodes, episode_vectors, strict=True)},
         )
 
@@ -110,10 +118,6 @@ class Constructor:
                     covers=list(dict.fromkeys((old.covers if old else []) + [e.id for e in eps])),
                 )
             )
-        for summary, vector in zip(
-            summaries, self.embedder.embed([s.text for s in summaries]), strict=True
-        ):
-            summary.embedding = vector
         return summaries
 
     def _embed(

@@ -49,6 +49,7 @@ class Batch:
     entities: list[Entity] = field(default_factory=list)
     units: list[Unit] = field(default_factory=list)
     summaries: list[Summary] = field(default_factory=list)
+    """Upserted whole: text, vector and what they cover are replaced."""
     edges: list[Edge] = field(default_factory=list)
     updates: list[UnitUpdate] = field(default_factory=list)
     """Rewrites of stored units (the Refresher's), in the same transaction."""

@@ -368,6 +368,7 @@ class SQLiteStore:
             touched.add(s.namespace)
             (rid,) = cur.execute("SELECT COALESCE(MAX(rid), 0) + 1 FROM summaries").fetchone()
             cur.execute("DELETE FROM summaries WHERE id = ?", (s.id,))
+            cur.execute("DELETE FROM edges WHERE src = ? AND type = 'COVERS'", (s.id,))
             cur.execute(
                 "INSERT INTO summaries (rid, id, namespace, text, level, span_from, span_to, "
                 "embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -281,7 +281,7 @@ def test_batch_rewrites_commit_with_their_edges(store, ns, world):
     assert store.stats(ns).active_units == 2
 
 
-def test_summary_rewrite_replaces_text_vector_and_extends_cover(store, ns, world):
+def test_summary_rewrite_replaces_text_vector_and_cover(store, ns, world):
     first = Summary(namespace=ns, text="Alice moved.", covers=[world["e1"].id], embedding=vec(40))
     store.write(Batch(summaries=[first]))
     assert store.vector_search(ns, "summary", vec(40), 1)[0][0] == first.id  # cached now
@@ -297,3 +297,5 @@ def test_summary_rewrite_replaces_text_vector_and_extends_cover(store, ns, world
     assert [h[0] for h in hits] == [first.id] and hits[0][1] == pytest.approx(1.0, abs=1e-3)
     assert [h[0] for h in store.text_search(ns, "summary", "work", 5)] == [first.id]
     assert store.stats(ns).summaries == 1
+    store.write(Batch(summaries=[second.model_copy(update={"covers": [world["e2"].id]})]))
+    assert store.get_summaries(ns, [first.id])[0].covers == [world["e2"].id]
