@@ -8,6 +8,7 @@ import os
 import random
 import tempfile
 import time
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +46,8 @@ class Population:
         self.places = self._names(max(size // 10, 10), 1, rng)
         self.projects = [f"Project {n}" for n in self._names(max(size // 5, 10), 1, rng)]
         self.orgs = [f"{n} Labs" for n in self._names(max(size // 10, 10), 1, rng)]
-        self._weights = {
-            len(pool): [1 / r**1.1 for r in range(1, len(pool) + 1)]
+        self._cumulative = {
+            len(pool): list(accumulate(1 / r**1.1 for r in range(1, len(pool) + 1)))
             for pool in (self.people, self.places, self.projects, self.orgs)
         }
 
@@ -56,7 +57,7 @@ class Population:
         while len(names) < n:
             names.add(
                 " ".join(
-                    "".join(rng.choices(_SYLLABLES, k=rng.randint(2, 3))).capitalize()
+                    "".join(rng.choices(_SYLLABLES, k=rng.randint(2, 4))).capitalize()
                     for _ in range(words)
                 )
             )
@@ -65,7 +66,7 @@ class Population:
     def pick(self, pool: list[str], k: int = 1) -> list[str]:
         chosen: list[str] = []
         while len(chosen) < k:
-            (name,) = self.rng.choices(pool, weights=self._weights[len(pool)])
+            (name,) = self.rng.choices(pool, cum_weights=self._cumulative[len(pool)])
             if name not in chosen:
                 chosen.append(name)
         return chosen
