@@ -23,6 +23,13 @@ class DenseBaseline:
         return [self.ids[i] for i in np.argsort(-scores)[:k]]
 
 
+def baselines(
+    embedder: Embedder, ids: list[str], texts: list[str]
+) -> dict[str, DenseBaseline | BM25Baseline]:
+    """Both baselines over the same passages, by name."""
+    return {"dense": DenseBaseline(embedder, ids, texts), "bm25": BM25Baseline(ids, texts)}
+
+
 class BM25Baseline:
     """SQLite FTS5 over the passages (porter tokenizer), query words OR-ed, stop words dropped."""
 

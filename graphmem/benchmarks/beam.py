@@ -16,7 +16,7 @@ from ..errors import InvalidInputError
 from ..llm.base import LLM
 from ..memory import Memory
 from ..models import Hit
-from .baselines import BM25Baseline, DenseBaseline
+from .baselines import BM25Baseline, DenseBaseline, baselines
 from .ranking import Stopwatch, graphmem_ranking, mean, recall
 
 _INDEX_MARK = re.compile(r"\s*->->\s*\d+\s*,\s*\d+\s*$")
@@ -100,7 +100,7 @@ def flagged(hits: list[Hit], first: list[str], second: list[str]) -> float:
 def _rankings(
     mem: Memory,
     namespace: str,
-    baselines: dict[str, DenseBaseline | BM25Baseline],
+    others: dict[str, DenseBaseline | BM25Baseline],
     question: str,
     k: int,
     clock: Stopwatch,
@@ -109,7 +109,7 @@ def _rankings(
     graphmem's hits."""
     ranked, hits = clock.time(graphmem_ranking, mem, namespace, question, k)
     out = {"graphmem": ranked}
-    for name, baseline in baselines.items():
+    for name, baseline in others.items():
         out[name] = baseline.rank(question, 3 * k)
     return out, hits
 
@@ -144,22 +144,21 @@ def run(
             count += len(msgs)
             ids = [m["source_id"] for m in msgs]
             texts = [f"{m['speaker']}: {m['text']}" for m in msgs]
-            baselines = {
-                "dense": DenseBaseline(embedder, ids, texts),
-                "bm25": BM25Baseline(ids, texts),
-            }
-            superseded = {
-                source
+            others = baselines(embedder, ids, texts)
+            stale = [
+                e
                 for unit in mem.store.get_units(namespace, mem.store.node_ids(namespace, "unit"))
                 if unit.status == "superseded"
-                for episode in mem.store.get_episodes(namespace, unit.episode_ids)
-                if (source := episode.source_id)
+                for e in unit.episode_ids
+            ]
+            superseded = {
+                ep.source_id for ep in mem.store.get_episodes(namespace, stale) if ep.source_id
             }
 
             for q in probes.get("knowledge_update", []):
                 original = _ids(q["source_chat_ids"]["original_info"])
                 updated = _ids(q["source_chat_ids"]["updated_info"])
-                ranked, _ = _rankings(mem, namespace, baselines, q["question"], k, clock)
+                ranked, _ = _rankings(mem, namespace, others, q["question"], k, clock)
                 for system in systems:
                     for name, value in update_scores(ranked[system], original, updated, k).items():
                         updates[system].setdefault(name, []).append(value)
@@ -171,7 +170,7 @@ def run(
             for q in probes.get("contradiction_resolution", []):
                 first = _ids(q["source_chat_ids"]["first_statement"])
                 second = _ids(q["source_chat_ids"]["second_statement"])
-                ranked, hits = _rankings(mem, namespace, baselines, q["question"], k, clock)
+                ranked, hits = _rankings(mem, namespace, others, q["question"], k, clock)
                 for system in systems:
                     conflicts[system].setdefault("both_retrieved", []).append(
                         both_retrieved(ranked[system], first, second, k)

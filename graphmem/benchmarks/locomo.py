@@ -16,7 +16,7 @@ from ..llm.base import LLM
 from ..memory import Memory
 from ..models import Hit
 from ..retrieval.context import build_context, count_tokens
-from .baselines import BM25Baseline, DenseBaseline
+from .baselines import baselines
 from .ranking import Stopwatch, graphmem_ranking, recall
 
 CATEGORIES = ("1", "2", "3", "4")
@@ -97,10 +97,7 @@ def run(
             ids = [m["source_id"] for m in msgs]
             texts = [f"{m['speaker']}: {m['text']}" for m in msgs]
             conversation_tokens = count_tokens("\n".join(texts))
-            baselines = {
-                "dense": DenseBaseline(embedder, ids, texts),
-                "bm25": BM25Baseline(ids, texts),
-            }
+            others = baselines(embedder, ids, texts)
             for qa in sample["qa"]:
                 category = str(qa["category"])
                 gold = evidence(qa)
@@ -110,7 +107,7 @@ def run(
                 ranked = {"graphmem": ranking}
                 context.append(context_tokens(mem, hits))
                 full.append(conversation_tokens)
-                for name, baseline in baselines.items():
+                for name, baseline in others.items():
                     ranked[name] = baseline.rank(qa["question"], depth)
                 for system in systems:
                     for k in ks:

@@ -11,7 +11,7 @@ from typing import Any
 from ..embed import Embedder
 from ..errors import InvalidInputError
 from ..memory import Memory
-from .baselines import BM25Baseline, DenseBaseline
+from .baselines import baselines
 from .ranking import Stopwatch, graphmem_ranking, mean, recall
 
 NAMESPACE = "corpus"
@@ -75,10 +75,7 @@ def run(data: Path, ks: list[int], embedder: Embedder, limit: int | None = None)
             namespace=NAMESPACE,
         )
         ingest_s = time.perf_counter() - start
-        baselines = {
-            "dense": DenseBaseline(embedder, titles, texts),
-            "bm25": BM25Baseline(titles, texts),
-        }
+        others = baselines(embedder, titles, texts)
         for question in questions:
             gold = gold_titles(question)
             if not gold:
@@ -88,7 +85,7 @@ def run(data: Path, ks: list[int], embedder: Embedder, limit: int | None = None)
                     graphmem_ranking, mem, NAMESPACE, question["question"], depth
                 )[0]
             }
-            for name, baseline in baselines.items():
+            for name, baseline in others.items():
                 ranked[name] = baseline.rank(question["question"], depth)
             for system in systems:
                 for k in ks:

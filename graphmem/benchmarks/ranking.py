@@ -41,6 +41,15 @@ def mean(values: list[float]) -> float | None:
     return round(statistics.fmean(values), 3) if values else None
 
 
+def p50_p95_ms(seconds: list[float]) -> tuple[float, float]:
+    """Median and 95th percentile of ``seconds``, in milliseconds."""
+    ordered = sorted(seconds) or [0.0]
+    return (
+        round(1000 * ordered[len(ordered) // 2], 1),
+        round(1000 * ordered[int(len(ordered) * 0.95)], 1),
+    )
+
+
 class Stopwatch:
     """Collects query latencies; reports p50/p95 in milliseconds."""
 
@@ -54,8 +63,5 @@ class Stopwatch:
         return result
 
     def percentiles(self) -> dict[str, float]:
-        ordered = sorted(self.seconds) or [0.0]
-        return {
-            "query_ms_p50": round(1000 * ordered[len(ordered) // 2], 1),
-            "query_ms_p95": round(1000 * ordered[int(len(ordered) * 0.95)], 1),
-        }
+        p50, p95 = p50_p95_ms(self.seconds)
+        return {"query_ms_p50": p50, "query_ms_p95": p95}

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..embed import Embedder
 from ..memory import Memory
-from .ranking import Stopwatch
+from .ranking import Stopwatch, p50_p95_ms
 
 NAMESPACE = "scale"
 UNITS_PER_TURN = 2  # what the zero-LLM constructor builds from one generated turn (two clauses)
@@ -131,8 +131,8 @@ def measure(
         for question in asked[1:]:
             clock.time(mem.search, question, namespace=NAMESPACE, k=10)
             ppr.append(mem.retriever.timings["ppr"])
-        ppr.sort()
         search = clock.percentiles()
+        ppr_p50, ppr_p95 = p50_p95_ms(ppr)
         return {
             "units": units,
             "turns": len(messages),
@@ -142,8 +142,8 @@ def measure(
             "search_ms_p50": search["query_ms_p50"],
             "search_ms_p95": search["query_ms_p95"],
             "first_search_ms": cold.percentiles()["query_ms_p50"],
-            "ppr_ms_p50": round(1000 * ppr[len(ppr) // 2], 1),
-            "ppr_ms_p95": round(1000 * ppr[int(len(ppr) * 0.95)], 1),
+            "ppr_ms_p50": ppr_p50,
+            "ppr_ms_p95": ppr_p95,
             "rss_mb": round(_rss_mb()),
             "disk_mb": round(_disk_mb(Path(tmp))),
         }

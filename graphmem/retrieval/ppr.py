@@ -12,10 +12,10 @@ from ..store.base import Adjacency
 
 @dataclass
 class PPRGraph:
-    """A namespace graph ready for PPR: node ids, kinds and the column-stochastic walk matrix."""
+    """A namespace graph ready for PPR: node ids, which are passages, and the column-stochastic
+    walk matrix."""
 
     ids: list[str]
-    kinds: np.ndarray
     is_passage: np.ndarray
     """Units and episodes: what a search ranks."""
     index: dict[str, int]
@@ -43,7 +43,6 @@ class PPRGraph:
         walk = (sparse.diags(inv) @ a).T.tocsc()  # column j spreads node j's mass to its neighbours
         return cls(
             ids=adj.ids,
-            kinds=np.asarray(adj.kinds),
             is_passage=np.isin(np.asarray(adj.kinds), ["unit", "episode"]),
             index=adj.index(),
             walk=walk,
