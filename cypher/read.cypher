@@ -65,6 +65,30 @@ WHERE u.namespace = $namespace AND u.predicate IN $predicates
 RETURN u.id AS id
 ORDER BY u.recorded_at
 
+// name: recent_units_of_entities
+UNWIND $entity_ids AS entity_id
+MATCH (:Entity {id: entity_id, namespace: $namespace})<-[:INVOLVES]-(u:Unit)
+WHERE u.status IN ['active', 'conflicted']
+WITH entity_id, u
+ORDER BY u.recorded_at DESC
+WITH entity_id, collect(u.id)[..$per_entity] AS ids
+UNWIND ids AS id
+RETURN DISTINCT id
+
+// name: previous_episode
+MATCH (e:Episode)
+WHERE e.namespace = $namespace AND e.seq < $seq
+  AND (e.speaker = $speaker OR ($speaker IS NULL AND e.speaker IS NULL))
+RETURN e {.id, .namespace, .content, .source, .speaker, .session, .source_id, .occurred_at,
+  .recorded_at, .status, .error, .seq} AS node
+ORDER BY e.seq DESC
+LIMIT 1
+
+// name: units_from_episodes
+MATCH (u:Unit)-[:FROM]->(e:Episode)
+WHERE e.namespace = $namespace AND e.id IN $ids AND u.namespace = $namespace
+RETURN DISTINCT u.id AS id
+
 // name: episodes_by_source
 MATCH (e:Episode)
 WHERE e.namespace = $namespace AND e.source_id IN $source_ids

@@ -80,24 +80,28 @@ class Refresher:
         """Episodes that say "forget that ...": retire the units they point at (and build none)."""
         now = datetime.now(UTC)
         new = {u.id: u for u in batch.units}
-        for i, ep in enumerate(episodes):
+        for ep in episodes:
             target = retraction_target(ep.content)
             if target is None:
                 continue
             batch.units = [u for u in batch.units if ep.id not in u.episode_ids]
-            for unit in self._targets(namespace, target, episodes[:i], batch.units):
+            for unit in self._targets(namespace, ep, target, batch.units):
                 reason = f"retracted by episode {ep.id}: {ep.content[:200]}"
                 self._retire(batch, new, unit, "retracted", reason, now, valid_to=ep.occurred_at)
                 batch.edges.append(
                     Edge(type="RETRACTS", src=ep.id, dst=unit.id, props={"at": to_ms(now)})
                 )
 
-    def _targets(
-        self, namespace: str, target: str, before: list[Episode], pending: list[Unit]
-    ) -> list[Unit]:
-        if not target:  # "scratch that": the previous message of this batch
-            last = before[-1].id if before else None
-            return [u for u in pending if last in u.episode_ids]
+    def _targets(self, namespace: str, ep: Episode, target: str, pending: list[Unit]) -> list[Unit]:
+        if not target:  # "scratch that": the speaker's previous message, in this batch or stored
+            if ep.seq is None:
+                return []
+            last = self.store.previous_episode(namespace, ep.seq, ep.speaker)
+            if last is None:
+                return []
+            units = [u for u in pending if last.id in u.episode_ids]
+            units = units or self.store.units_from_episodes(namespace, [last.id])
+            return [u for u in units if u.status == "active"]
         wanted = _stems(target)
         ids = [i for i, _ in self.store.text_search(namespace, "unit", target, 10)]
         found = [u for u in self.store.get_units(namespace, ids) if u.status == "active"]

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from ..models import Episode, Hit, Unit
 from ..temporal import find_times
-from ..text import canonical, query_terms, sentences
+from ..text import STOP_WORDS, canonical, query_terms, sentences
 from .base import NOT_IN_MEMORY, Assessment, Comparison, Reply, Route, Verdict
 from .slots import single_valued
 
@@ -26,6 +26,9 @@ _TEMPORAL = re.compile(
     re.I,
 )
 _AS_OF = re.compile(r"\b(?:as of|back in|at the time of|during)\s+(.+?)(?:[,?.!]|$)", re.I)
+MAX_CONFLICTING = 3
+"""Conflicting statements a zero-LLM answer quotes beside its best one."""
+_PRESENT = re.compile(r"\b(?:is|are|am|has|have|now|currently)\b|'(?:re|m|ve)\b", re.I)
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w'-]+")
 
 
@@ -78,23 +81,39 @@ def assess(query: str, hits: list[Hit]) -> Assessment:
 
 
 def answer(query: str, hits: list[Hit], assessment: Assessment) -> Reply:
-    """Extractive: the best relevant hit, cited with the episodes it comes from."""
+    """Extractive: the best relevant hit, cited with the episodes it comes from. When it is
+    conflicted, the other relevant conflicted statements are quoted and cited beside it."""
     if not assessment.sufficient or not assessment.relevant:
         return Reply(text=NOT_IN_MEMORY, sufficient=False)
-    best = next(h for h in hits if h.id == assessment.relevant[0])
-    citations = list(dict.fromkeys((best.id, *best.episode_ids)))
-    return Reply(text=best.text, citations=citations, sufficient=True)
+    by_id = {h.id: h for h in hits}
+    best = by_id[assessment.relevant[0]]
+    quoted = [best]
+    if best.status == "conflicted":
+        quoted += [
+            h
+            for i in assessment.relevant[1:]
+            if (h := by_id.get(i)) is not None and h.status == "conflicted"
+        ][:MAX_CONFLICTING]
+    citations = list(dict.fromkeys(i for h in quoted for i in (h.id, *h.episode_ids)))
+    if len(quoted) == 1:
+        return Reply(text=best.text, citations=citations, sufficient=True)
+    text = "Memory holds conflicting statements: " + " | ".join(h.text for h in quoted)
+    return Reply(text=text, citations=citations, sufficient=True)
 
 
 def compare(comparison: Comparison) -> Verdict:
     """Slot rules: same subject and predicate with the same object is a duplicate; a different
     object of a single-valued predicate is an update when the times differ, a contradiction
-    when they do not; identical text is a duplicate; anything else is compatible."""
+    when they do not. Outside a slot: the same statement (identical, or the same words and
+    values) is a duplicate, a fact that changed only its numbers is an update. Anything else is
+    compatible."""
     new = comparison.new
     for old in comparison.existing:
         if canonical(old.text) == canonical(new.text):
             return Verdict(relation="duplicate", existing_id=old.id, reason="same statement")
         if not (new.predicate and same_slot(new, old)):
+            if verdict := _reworded(new, old):
+                return verdict
             continue
         if canonical(old.object or "") == canonical(new.object or ""):
             return Verdict(
@@ -111,6 +130,33 @@ def compare(comparison: Comparison) -> Verdict:
             return Verdict(relation="contradiction", existing_id=old.id, reason=change)
         return Verdict(relation="update", existing_id=old.id, reason=change)
     return Verdict(relation="compatible")
+
+
+def _reworded(new: Unit, old: Unit) -> Verdict | None:
+    """Duplicate when two units say the same words and numbers in the same order (case,
+    plurals and stop words aside); update when two facts in the present tense differ only in
+    their numbers ("the library has 45 sources", then "the library has 52 sources"; not "I ran
+    5 km", then "I ran 10 km", which are two runs)."""
+    new_words, old_words = _words(new.text), _words(old.text)
+    if new_words == old_words:
+        return Verdict(relation="duplicate", existing_id=old.id, reason="same statement, reworded")
+    facts = [u for u in (new, old) if u.kind == "fact" and _PRESENT.search(u.text)]
+    if len(facts) < 2 or len(new_words) != len(old_words):
+        return None
+    changed = [(a, b) for a, b in zip(old_words, new_words, strict=True) if a != b]
+    if all(a[0].isdigit() and b[0].isdigit() for a, b in changed):
+        change = ", ".join(f"{a} -> {b}" for a, b in changed)
+        return Verdict(relation="update", existing_id=old.id, reason=f"value changed: {change}")
+    return None
+
+
+def _words(text: str) -> list[str]:
+    """Content words in order, lower-cased, plurals folded; numbers kept whole ("1,200")."""
+    return [
+        w[:-1] if len(w) > 3 and w.endswith("s") and not w[0].isdigit() else w
+        for w in re.findall(r"\d+(?:[,.:]\d+)*\w*|\w+", text.lower())
+        if w not in STOP_WORDS
+    ]
 
 
 def slot_key(unit: Unit) -> tuple[str, str]:

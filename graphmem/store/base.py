@@ -129,6 +129,18 @@ class GraphStore(Protocol):
         compared case-insensitively, oldest first (the Judge's slot lookup). May return a few
         more (another listed subject with another listed predicate): callers match exactly."""
 
+    def recent_units_of_entities(
+        self, namespace: str, entity_ids: list[str], per_entity: int
+    ) -> list[Unit]:
+        """Active and conflicted units involving any of these entities: the ``per_entity`` most
+        recently written for each (the Judge's lookup of units that share a new unit's entities)."""
+
+    def previous_episode(self, namespace: str, seq: int, speaker: str | None) -> Episode | None:
+        """The latest episode before ``seq`` from the same speaker (or with no speaker)."""
+
+    def units_from_episodes(self, namespace: str, episode_ids: list[str]) -> list[Unit]:
+        """Units, of any status, built from (or merged with) any of these episodes."""
+
     def episodes_by_source(self, namespace: str, source_ids: list[str]) -> list[Episode]:
         """Episodes with one of these ``source_id`` values, oldest first."""
 

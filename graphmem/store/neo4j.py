@@ -400,6 +400,30 @@ class Neo4jStore:
         )
         return self.get_units(namespace, [r["id"] for r in rows])
 
+    def recent_units_of_entities(
+        self, namespace: str, entity_ids: list[str], per_entity: int
+    ) -> list[Unit]:
+        if not entity_ids:
+            return []
+        rows = self._q(
+            "read",
+            "recent_units_of_entities",
+            namespace=namespace,
+            entity_ids=list(dict.fromkeys(entity_ids)),
+            per_entity=per_entity,
+        )
+        return self.get_units(namespace, [r["id"] for r in rows])
+
+    def previous_episode(self, namespace: str, seq: int, speaker: str | None) -> Episode | None:
+        rows = self._q("read", "previous_episode", namespace=namespace, seq=seq, speaker=speaker)
+        return episode_from(rows[0]["node"]) if rows else None
+
+    def units_from_episodes(self, namespace: str, episode_ids: list[str]) -> list[Unit]:
+        if not episode_ids:
+            return []
+        rows = self._q("read", "units_from_episodes", namespace=namespace, ids=episode_ids)
+        return self.get_units(namespace, [r["id"] for r in rows])
+
     def episodes_by_source(self, namespace: str, source_ids: list[str]) -> list[Episode]:
         if not source_ids:
             return []

@@ -569,6 +569,38 @@ class SQLiteStore:
         )
         return self.get_units(namespace, [r[0] for r in rows])
 
+    def recent_units_of_entities(
+        self, namespace: str, entity_ids: list[str], per_entity: int
+    ) -> list[Unit]:
+        ids: dict[str, None] = {}
+        for entity_id in dict.fromkeys(entity_ids):
+            rows = self._query(
+                "SELECT e.src FROM edges e JOIN units u ON u.id = e.src "
+                "WHERE e.dst = ? AND e.type = 'INVOLVES' AND e.namespace = ? "
+                "AND u.status IN ('active', 'conflicted') ORDER BY e.rid DESC LIMIT ?",
+                (entity_id, namespace, per_entity),
+            )
+            ids.update((r[0], None) for r in rows)
+        return self.get_units(namespace, list(ids))
+
+    def previous_episode(self, namespace: str, seq: int, speaker: str | None) -> Episode | None:
+        rows = self._query(
+            f"SELECT {_EPISODE_COLUMNS} FROM episodes WHERE namespace = ? AND seq < ? "
+            "AND speaker IS ? ORDER BY seq DESC LIMIT 1",
+            (namespace, seq, speaker),
+        )
+        return _episode(rows[0]) if rows else None
+
+    def units_from_episodes(self, namespace: str, episode_ids: list[str]) -> list[Unit]:
+        if not episode_ids:
+            return []
+        rows = self._query_in(
+            "SELECT src FROM edges WHERE namespace = ? AND dst IN ({in}) AND type = 'FROM'",
+            episode_ids,
+            [namespace],
+        )
+        return self.get_units(namespace, list(dict.fromkeys(r[0] for r in rows)))
+
     def episodes_by_source(self, namespace: str, source_ids: list[str]) -> list[Episode]:
         if not source_ids:
             return []

@@ -247,6 +247,38 @@ def test_slot_lookup_and_source_lookup(store, ns, world):
     assert store.episodes_by_source(ns + "-other", ["m1"]) == []
 
 
+def test_recent_units_of_entities(store, ns, world):
+    """The Judge's neighbour lookup: believed units of each entity, the most recent first."""
+    e3 = episode(ns, "Alice is in Paris again.", minutes=3)
+    store.write(Batch(episodes=[e3]))
+    latest = unit(ns, "Alice is in Paris again", [world["alice"], world["paris"]], [e3], 12)
+    retired = unit(ns, "Alice left Acme", [world["alice"], world["acme"]], [e3], 13)
+    latest.recorded_at = retired.recorded_at = T0 + timedelta(minutes=5)
+    retired.status = "superseded"
+    store.write(Batch(units=[latest, retired]))
+    assert [u.id for u in store.recent_units_of_entities(ns, [world["paris"].id], 1)] == [
+        latest.id
+    ]
+    got = store.recent_units_of_entities(ns, [world["acme"].id, world["paris"].id], 5)
+    assert sorted(u.id for u in got) == sorted([world["u1"].id, world["u2"].id, latest.id])
+    assert all(u.entities for u in got)
+    assert store.recent_units_of_entities(ns + "-other", [world["paris"].id], 5) == []
+    assert store.recent_units_of_entities(ns, [], 5) == []
+
+
+def test_previous_episode_and_units_from_episodes(store, ns, world):
+    e3 = episode(ns, "Bob says hi.", minutes=2, speaker="Bob")
+    e4 = episode(ns, "No speaker here.", minutes=3)
+    store.write(Batch(episodes=[e3, e4]))
+    assert store.previous_episode(ns, e3.seq, "Alice").id == world["e2"].id
+    assert store.previous_episode(ns, world["e1"].seq, "Alice") is None
+    assert store.previous_episode(ns, e4.seq + 1, None).id == e4.id
+    assert store.previous_episode(ns + "-other", e3.seq, "Alice") is None
+    got = store.units_from_episodes(ns, [world["e1"].id, world["e2"].id])
+    assert sorted(u.id for u in got) == sorted([world["u1"].id, world["u2"].id])
+    assert store.units_from_episodes(ns + "-other", [world["e1"].id]) == []
+
+
 def test_batch_rewrites_commit_with_their_edges(store, ns, world):
     """The Refresher's batch: new unit, update of an old one, SUPERSEDES and FROM edges, at once."""
     e3 = episode(ns, "Alice moved to Berlin.", minutes=3)

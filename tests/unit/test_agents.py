@@ -130,6 +130,18 @@ def test_contradiction_marks_both_and_is_surfaced(tmp_path: Path) -> None:
         assert answer.conflicted and answer.sufficient
 
 
+def test_zero_mode_answer_quotes_both_sides_of_a_conflict(tmp_path: Path) -> None:
+    with Memory(path=tmp_path / "m", embedder=HashEmbedder()) as mem:
+        mem.add_messages([{"text": "I live in Paris.", "at": JAN}], namespace="u")
+        mem.add_messages([{"text": "I live in Rome.", "at": JAN}], namespace="u")
+        versions = units_by_object(mem)
+        assert {u.status for u in versions.values()} == {"conflicted"}
+        answer = mem.ask("where do I live", namespace="u")
+        assert answer.conflicted and "conflicting" in answer.text
+        assert "Paris" in answer.text and "Rome" in answer.text
+        assert {versions["Paris"].id, versions["Rome"].id} <= set(answer.citations)
+
+
 def test_compatible_units_both_stay_active(tmp_path: Path) -> None:
     with memory(tmp_path, ScriptedLLM(script("compatible"))) as mem:
         mem.add("I like tea.", namespace="u", at=JAN)
@@ -147,6 +159,94 @@ def test_retraction_retires_the_target_and_builds_nothing(tmp_path: Path) -> Non
         assert mem.search("where does the user live", namespace="u") == [] or all(
             h.kind == "episode" for h in mem.search("where does the user live", namespace="u")
         )
+
+
+def predicate_less(relation: str):
+    """Extraction without slots (text -> entities); every comparison answered ``relation``."""
+    entities = {
+        "We saw the Louvre in Paris.": ["user", "Louvre", "Paris"],
+        "We visited the Louvre museum in Paris.": ["user", "Louvre", "Paris"],
+        "Paris has good bakeries.": ["Paris", "bakeries"],
+    }
+
+    def reply(operation: str, data: dict):
+        if operation == "extract":
+            units = [
+                unit(ep["text"], [ep["n"]], entities[ep["text"]])
+                for ep in data["episodes"]
+                if ep["text"] in entities
+            ]
+            return {"units": units, "summaries": []}
+        if operation == "compare":
+            return {
+                "verdicts": [
+                    {"item": item["item"], "relation": relation, "existing": 0}
+                    for item in data["items"]
+                ]
+            }
+        raise AssertionError(operation)
+
+    return reply
+
+
+def test_units_without_a_slot_are_compared_with_units_sharing_their_entities(
+    tmp_path: Path,
+) -> None:
+    """No predicate, so no slot: the Judge still shows the model the stored unit that shares two
+    entities and enough words, and its duplicate verdict merges provenance."""
+    llm = ScriptedLLM(predicate_less("duplicate"))
+    with memory(tmp_path, llm) as mem:
+        first = mem.add("We saw the Louvre in Paris.", namespace="u", at=JAN)
+        mem.add("Paris has good bakeries.", namespace="u", at=FEB)
+        second = mem.add("We visited the Louvre museum in Paris.", namespace="u", at=MAR)
+        compares = [data for op, _, data in llm.calls if op == "compare"]
+        # the bakeries unit shares only Paris and few words: it needed no comparison
+        assert len(compares) == 1
+        (item,) = compares[0]["items"]
+        assert [e["text"] for e in item["existing"]] == ["We saw the Louvre in Paris."]
+        (louvre,) = mem.history("Louvre", namespace="u")
+        assert set(louvre.episode_ids) == {first.id, second.id}
+        assert mem.stats("u").units == 2
+
+
+def test_zero_mode_merges_a_reworded_duplicate_and_updates_a_changed_value(
+    tmp_path: Path,
+) -> None:
+    """Without a model: the same words and numbers again are a duplicate; a present-tense fact
+    whose numbers changed supersedes the old one; two runs of different length are two events."""
+    with Memory(path=tmp_path / "m", embedder=HashEmbedder()) as mem:
+        first = mem.add("We visited the Louvre in Paris with Anna.", namespace="u", at=JAN)
+        again = mem.add("we visited the Louvre in Paris with Anna!", namespace="u", at=FEB)
+        mem.add("My Zotero library has 45 sources.", namespace="u", at=JAN)
+        mem.add("My Zotero library has 52 sources.", namespace="u", at=MAR)
+        mem.add("I ran 5 km along the Seine with Anna.", namespace="u", at=JAN)
+        mem.add("I ran 10 km along the Seine with Anna.", namespace="u", at=FEB)
+        (louvre,) = mem.history("Louvre", namespace="u")
+        assert set(louvre.episode_ids) == {first.id, again.id}
+        old, new = sorted(mem.history("Zotero", namespace="u"), key=lambda u: u.version)
+        assert "45" in old.text and old.status == "superseded" and "45 -> 52" in old.reason
+        assert new.status == "active" and old.valid_to == new.valid_from
+        assert {u.status for u in mem.history("Seine", namespace="u")} == {"active"}
+
+
+def test_bare_scratch_that_retracts_the_speakers_previous_message(tmp_path: Path) -> None:
+    """In the same batch or a later one, and skipping other speakers' messages in between."""
+    with Memory(path=tmp_path / "m", embedder=HashEmbedder()) as mem:
+        mem.add_messages(
+            [
+                {"text": "I live in Paris.", "speaker": "Ann", "at": JAN},
+                {"text": "Scratch that.", "speaker": "Ann", "at": JAN},
+            ],
+            namespace="same",
+        )
+        (paris,) = mem.history("Ann", namespace="same")
+        assert paris.status == "retracted"
+        mem.add("I work at Acme.", namespace="later", speaker="Ann", at=JAN)
+        mem.add("I live in Rome.", namespace="later", speaker="Bob", at=FEB)
+        scratch = mem.add("scratch that", namespace="later", speaker="Ann", at=MAR)
+        (acme,) = mem.history("Acme", namespace="later")
+        assert acme.status == "retracted" and scratch.id in acme.reason
+        assert {u.status for u in mem.history("Rome", namespace="later")} == {"active"}
 
 
 def test_one_batch_holding_both_versions(tmp_path: Path) -> None:
