@@ -50,3 +50,22 @@ def test_a_term_that_grows_common_is_skipped_after_the_write(tmp_path, monkeypat
     add("alpha three", "alpha four")
     assert store.text_search("n", "episode", "alpha", 10) == []
     store.close()
+
+
+def test_a_term_is_common_per_namespace(tmp_path, monkeypatch):
+    """One tenant writing a word many times does not hide it from another tenant's search."""
+    monkeypatch.setattr(sqlite, "COMMON_TERM_ROWS", 3)
+    now = datetime(2024, 1, 1, tzinfo=UTC)
+    store = SQLiteStore(tmp_path / "s")
+    busy = [f"alpha note {i}" for i in range(6)]
+    store.write(
+        Batch(
+            episodes=[
+                Episode(namespace=ns, content=t, occurred_at=now, recorded_at=now)
+                for ns, t in [("busy", t) for t in busy] + [("quiet", "alpha once")]
+            ]
+        )
+    )
+    assert store.text_search("busy", "episode", "alpha", 10) == []
+    assert len(store.text_search("quiet", "episode", "alpha", 10)) == 1
+    store.close()
