@@ -1,5 +1,6 @@
 """Ingest speed and search latency on one LoCoMo conversation, against a dense baseline run in
-the same process (numpy cosine over the same turns with the same embedder).
+the same process (numpy cosine over the same turns with the same embedder), for each embedder
+named (default: the default one; e.g. --embedders minilm,minilm-torch compares them in one run).
 
     python bench/ingest_search.py --data ../shared/data/locomo/locomo_dev.json [--conv 0]
 """
@@ -14,8 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from graphmem import Memory, SentenceTransformerEmbedder
+from graphmem import Memory
 from graphmem.benchmarks.locomo import messages as locomo_messages
+from graphmem.embed import make_embedder
 
 
 def percentile_ms(samples: list[float], q: float) -> float:
@@ -26,11 +28,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True, type=Path)
     parser.add_argument("--conv", type=int, default=0)
+    parser.add_argument("--embedders", default="minilm", help="comma-separated embedder names")
     args = parser.parse_args()
     sample = json.loads(args.data.read_text())[args.conv]
     messages = locomo_messages(sample["conversation"])
     questions = [qa["question"] for qa in sample["qa"]]
-    embedder = SentenceTransformerEmbedder()
+    report = {
+        name: measure(make_embedder(name), messages, questions)
+        for name in args.embedders.split(",")
+    }
+    print(json.dumps(report, indent=1))
+
+
+def measure(embedder, messages: list[dict], questions: list[str]) -> dict:
+    """graphmem and the dense baseline with ``embedder``: ingest, then every question."""
     embedder.embed(["warm up"])
 
     t0 = time.perf_counter()
@@ -75,7 +86,7 @@ def main() -> None:
         "ingest_time_vs_dense": round(ingest_s / dense_ingest_s, 2),
         "search_p50_vs_dense": round(np.percentile(lat, 50) / np.percentile(dense_lat, 50), 2),
     }
-    print(json.dumps(report, indent=1))
+    return report
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .embed import EMBEDDERS, default_embedder, make_embedder
 from .errors import GraphmemError
 from .memory import Memory
 
@@ -170,9 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--namespace", "-n", help="tenant namespace (default 'default')")
     parser.add_argument(
         "--embedder",
-        choices=["minilm", "hash"],
-        help="text encoder (default minilm; bench scale defaults to hash: it measures the store "
-        "and retrieval, not the encoder)",
+        choices=list(EMBEDDERS),
+        help="text encoder (default minilm: int8 on ONNX Runtime, or GRAPHMEM_EMBEDDER; bench "
+        "scale defaults to hash: it measures the store and retrieval, not the encoder)",
     )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
     parser.add_argument(
@@ -241,11 +242,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _embedder(args: argparse.Namespace, default: str = "minilm"):
-    from .embed import HashEmbedder, SentenceTransformerEmbedder
-
+def _embedder(args: argparse.Namespace, default: str | None = None):
     choice = args.embedder or default
-    return HashEmbedder() if choice == "hash" else SentenceTransformerEmbedder()
+    return make_embedder(choice) if choice else default_embedder()
 
 
 def _llm(args: argparse.Namespace):

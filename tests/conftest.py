@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from graphmem import HashEmbedder, Memory, SentenceTransformerEmbedder
+from graphmem import HashEmbedder, Memory
+from graphmem.embed import Embedder, default_embedder
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -20,8 +21,8 @@ def memory(tmp_path: Path) -> Iterator[Memory]:
 
 
 @pytest.fixture(scope="session")
-def minilm() -> SentenceTransformerEmbedder:
+def minilm() -> Embedder:
     """The real default embedder (loaded once per test session)."""
-    embedder = SentenceTransformerEmbedder()
+    embedder = default_embedder()
     embedder.embed(["warm up"])
     return embedder

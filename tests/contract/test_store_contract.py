@@ -256,9 +256,7 @@ def test_recent_units_of_entities(store, ns, world):
     latest.recorded_at = retired.recorded_at = T0 + timedelta(minutes=5)
     retired.status = "superseded"
     store.write(Batch(units=[latest, retired]))
-    assert [u.id for u in store.recent_units_of_entities(ns, [world["paris"].id], 1)] == [
-        latest.id
-    ]
+    assert [u.id for u in store.recent_units_of_entities(ns, [world["paris"].id], 1)] == [latest.id]
     got = store.recent_units_of_entities(ns, [world["acme"].id, world["paris"].id], 5)
     assert sorted(u.id for u in got) == sorted([world["u1"].id, world["u2"].id, latest.id])
     assert all(u.entities for u in got)

@@ -1,0 +1,194 @@
+"""all-MiniLM-L6-v2 on ONNX Runtime: the packaged model exported once to an ONNX file (optionally
+int8-quantized) in a local cache, then run without torch.
+
+The export needs torch and transformers (both installed with graphmem) the first time only;
+later processes load the cached file, so a run that only embeds never imports torch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import threading
+import warnings
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+
+from .embed import Span, packaged_model_path, pool_spans, unit_rows
+from .errors import GraphmemError
+
+
+def cache_dir() -> Path:
+    """Where exported models live: ``GRAPHMEM_CACHE_DIR``, else ``~/.cache/graphmem``."""
+    root = os.environ.get("GRAPHMEM_CACHE_DIR") or Path.home() / ".cache" / "graphmem"
+    return Path(root)
+
+
+class OnnxEmbedder:
+    """MiniLM through ONNX Runtime: the torch model's vectors (to 1e-6) at about 1.2x its
+    encoder throughput on 2 CPU cores, and no torch import once exported. ``quantized`` uses
+    int8 weights: about 1.7x, vectors within cosine 0.98 of the model's (retrieval a little
+    worse: LoCoMo recall@10 0.660 against 0.672)."""
+
+    dim = 384
+    _sessions: ClassVar[dict[str, tuple[object, object, int]]] = {}
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(
+        self, model_path: str | None = None, quantized: bool = False, batch_size: int = 16
+    ) -> None:
+        self.model_path = model_path
+        self.quantized = quantized
+        self.batch_size = batch_size
+        self.name = "all-MiniLM-L6-v2" + ("-int8" if quantized else "")
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return unit_rows(np.stack([tokens.mean(axis=0) for tokens, _ in self._tokens(texts)]))
+
+    def embed_spans(
+        self, texts: list[str], spans: list[list[Span]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Like ``SentenceTransformerEmbedder.embed_spans``: one pass per text, each span pooled
+        from the text's contextual token embeddings."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32), []
+        whole = np.zeros((len(texts), self.dim), dtype=np.float32)
+        parts = []
+        for i, ((tokens, offsets), text_spans) in enumerate(
+            zip(self._tokens(texts), spans, strict=True)
+        ):
+            whole[i], vectors = pool_spans(tokens, offsets, text_spans)
+            parts.append(vectors)
+        return whole, parts
+
+    def _tokens(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per text: its token embeddings (special tokens included) and their character
+        offsets, in input order; texts are batched by length to keep padding small."""
+        session, tokenizer, _ = self._session()
+        out: list[tuple[np.ndarray, np.ndarray]] = [None] * len(texts)  # type: ignore[list-item]
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), self.batch_size):
+            chunk = order[start : start + self.batch_size]
+            encodings = tokenizer.encode_batch([texts[i] for i in chunk])
+            width = max(len(e.ids) for e in encodings)
+            ids = np.zeros((len(chunk), width), dtype=np.int64)
+            mask = np.zeros_like(ids)
+            for row, enc in enumerate(encodings):
+                ids[row, : len(enc.ids)] = enc.ids
+                mask[row, : len(enc.ids)] = 1
+            hidden = session.run(
+                None,
+                {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
+            )[0]
+            for row, (i, enc) in enumerate(zip(chunk, encodings, strict=True)):
+                out[i] = (hidden[row, : len(enc.ids)], np.asarray(enc.offsets, dtype=np.int64))
+        return out
+
+    def _session(self) -> tuple:
+        path = self.model_path or packaged_model_path()
+        key = f"{path}|{self.quantized}"
+        with self._lock:
+            if key not in self._sessions:
+                try:
+                    import onnxruntime as ort
+                    from tokenizers import Tokenizer
+                except ImportError as exc:  # pragma: no cover - a broken install
+                    raise GraphmemError(f"onnxruntime is not installed: {exc}") from exc
+                model_file = exported_model(Path(path), self.quantized)
+                options = ort.SessionOptions()
+                options.log_severity_level = 3
+                session = ort.InferenceSession(
+                    str(model_file), options, providers=["CPUExecutionProvider"]
+                )
+                max_len = json.loads((Path(path) / "sentence_bert_config.json").read_text())[
+                    "max_seq_length"
+                ]
+                tokenizer = Tokenizer.from_file(str(Path(path) / "tokenizer.json"))
+                tokenizer.no_padding()
+                tokenizer.enable_truncation(max_len)
+                self._sessions[key] = (session, tokenizer, max_len)
+            return self._sessions[key]
+
+
+def exported_model(model_dir: Path, quantized: bool) -> Path:
+    """The cached ONNX file for the model in ``model_dir``, exported (and quantized) on first
+    use. The file name carries a digest of the weights, so a new model gets a new file."""
+    digest = hashlib.sha256((model_dir / "model.safetensors").read_bytes()).hexdigest()[:16]
+    target = cache_dir() / f"minilm-{digest}{'-int8' if quantized else ''}.onnx"
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fp32 = cache_dir() / f"minilm-{digest}.onnx"
+    if not fp32.exists():
+        _atomic(fp32, lambda tmp: _export(model_dir, tmp))
+    if quantized:
+        _atomic(target, lambda tmp: _quantize(fp32, tmp))
+    return target
+
+
+def _atomic(target: Path, write) -> None:
+    """Write ``target`` through a temporary file in its folder, so concurrent processes never
+    see a partial model."""
+    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".onnx.tmp")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _export(model_dir: Path, out: Path) -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    import torch
+    from transformers import AutoModel
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
+
+    class Encoder(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = AutoModel.from_pretrained(str(model_dir)).eval()
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return self.model(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    example = tuple(torch.ones((2, 8), dtype=torch.int64) for _ in names)
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            Encoder(),
+            example,
+            str(out),
+            input_names=names,
+            output_names=["last_hidden_state"],
+            dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]},
+            opset_version=17,
+            dynamo=False,
+        )
+
+
+def _quantize(fp32: Path, out: Path) -> None:
+    import logging
+
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # the quantizer logs advice on the root logger
+    try:
+        quantize_dynamic(str(fp32), str(out), weight_type=QuantType.QInt8, per_channel=True)
+    finally:
+        root.setLevel(level)
