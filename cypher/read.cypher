@@ -71,9 +71,16 @@ MATCH (:Entity {id: entity_id, namespace: $namespace})<-[:INVOLVES]-(u:Unit)
 WHERE u.status IN ['active', 'conflicted']
 WITH entity_id, u
 ORDER BY u.recorded_at DESC
-WITH entity_id, collect(u.id)[..$per_entity] AS ids
-UNWIND ids AS id
-RETURN DISTINCT id
+WITH entity_id, collect(u)[..$per_entity] AS recent
+UNWIND recent AS u
+WITH DISTINCT u
+MATCH (u)-[:INVOLVES]->(x:Entity)
+RETURN u.id AS id, u.text AS text, collect(x.id) AS entity_ids
+
+// name: episode_vectors
+MATCH (e:Episode)
+WHERE e.namespace = $namespace AND e.id IN $ids AND e.embedding IS NOT NULL
+RETURN e.id AS id, e.embedding AS embedding
 
 // name: previous_episode
 MATCH (e:Episode)

@@ -172,8 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--embedder",
         choices=list(EMBEDDERS),
-        help="text encoder (default minilm: int8 on ONNX Runtime, or GRAPHMEM_EMBEDDER; bench "
-        "scale defaults to hash: it measures the store and retrieval, not the encoder)",
+        help="text encoder (default GRAPHMEM_EMBEDDER, else minilm: MiniLM on ONNX Runtime; "
+        "bench scale defaults to hash: it measures the store and retrieval, not the encoder)",
     )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
     parser.add_argument(
@@ -212,34 +212,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_export)
     bench = sub.add_parser("bench", help="benchmarks against baselines in the same run")
     bench_sub = bench.add_subparsers(dest="benchmark", required=True)
-    p = bench_sub.add_parser("locomo", help="LoCoMo evidence recall@k vs dense and BM25")
+    p = _bench(bench_sub, "locomo", "LoCoMo evidence recall@k vs dense and BM25", cmd_bench_locomo)
     p.add_argument("--data", required=True, help="locomo JSON (list of conversations)")
     p.add_argument("--k", default="5,10,25", help="comma-separated cut-offs")
     p.add_argument("--mode", choices=["zero", "llm"], default="zero")
     p.add_argument("--limit", type=int, help="only the first N conversations")
-    p.add_argument("--json", help="also write the report to this file")
-    p.set_defaults(run=cmd_bench_locomo, standalone=True)
-    p = bench_sub.add_parser("beam", help="BEAM knowledge updates and contradictions")
+    p = _bench(bench_sub, "beam", "BEAM knowledge updates and contradictions", cmd_bench_beam)
     p.add_argument("--data", required=True, help="folder of chats (<chat>/chat.json, ...)")
     p.add_argument("--k", type=int, default=10, help="cut-off")
     p.add_argument("--mode", choices=["zero", "llm"], default="zero")
     p.add_argument("--limit", type=int, help="only the first N chats")
-    p.add_argument("--json", help="also write the report to this file")
-    p.set_defaults(run=cmd_bench_beam, standalone=True)
-    p = bench_sub.add_parser("multihop", help="HippoRAG passage Recall@k vs dense and BM25")
+    p = _bench(
+        bench_sub, "multihop", "HippoRAG passage Recall@k vs dense and BM25", cmd_bench_multihop
+    )
     p.add_argument("--data", required=True, help="folder with <name>_train(_corpus).json")
     p.add_argument("--k", default="2,5", help="comma-separated cut-offs")
     p.add_argument("--limit", type=int, help="only the first N questions")
-    p.add_argument("--json", help="also write the report to this file")
-    p.set_defaults(run=cmd_bench_multihop, standalone=True)
-    p = bench_sub.add_parser(
-        "scale", help="ingest, search, PPR time, memory and disk at growing sizes"
+    p = _bench(
+        bench_sub, "scale", "ingest, search, PPR time, memory and disk at sizes", cmd_bench_scale
     )
     p.add_argument("--units", default="10000,100000", help="comma-separated sizes")
     p.add_argument("--queries", type=int, default=200, help="searches timed per size")
-    p.add_argument("--json", help="also write the report to this file")
-    p.set_defaults(run=cmd_bench_scale, standalone=True)
     return parser
+
+
+def _bench(sub, name: str, help: str, run) -> argparse.ArgumentParser:
+    """A ``bench`` subcommand: it opens no store of its own and can write its report as JSON."""
+    p = sub.add_parser(name, help=help)
+    p.add_argument("--json", help="also write the report to this file")
+    p.set_defaults(run=run, standalone=True)
+    return p
 
 
 def _embedder(args: argparse.Namespace, default: str | None = None):

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from ..config import ConstructorConfig
-from ..embed import Embedder, Span, embed_passages
+from ..embed import Embedder, Span, embed_passages, unit_rows
 from ..llm.base import Decisions, UnitDraft
 from ..models import ENTITY_NAMESPACE, Episode, Involvement, Summary, Unit
 from ..store.base import Batch, GraphStore
@@ -82,16 +82,31 @@ class Constructor:
         summaries = self._summaries(namespace, episodes, extraction.summaries, previous)
         by_id = {e.id: e for e in entities.values()}
         summaries += topic_summaries(self.store, namespace, units, by_id, self.config)
+        processed = {ep.id: vec for ep, vec in zip(episodes, episode_vectors, strict=True)}
+        self._embed_summaries(namespace, summaries, processed)
+        return Batch(entities=upserts, units=units, summaries=summaries, processed=processed)
+
+    def _embed_summaries(
+        self, namespace: str, summaries: list[Summary], batch: dict[str, np.ndarray]
+    ) -> None:
+        """A summary's vector is the mean of the vectors of the turns it covers (this batch's,
+        and stored ones): no encoder pass over a long digest, whose newest lines a 256-token
+        window would cut off anyway. A summary covering no embedded turn gets its text's."""
+        stored = self.store.episode_vectors(
+            namespace, list({e for s in summaries for e in s.covers if e not in batch})
+        )
+        vectors = batch | stored
+        alone = []
+        for summary in summaries:
+            covered = [vectors[e] for e in summary.covers if e in vectors]
+            if covered:
+                summary.embedding = unit_rows(np.mean(covered, axis=0, keepdims=True))[0]
+            else:
+                alone.append(summary)
         for summary, vector in zip(
-            summaries, self.embedder.embed([s.text for s in summaries]), strict=True
+            alone, self.embedder.embed([s.text for s in alone]), strict=True
         ):
             summary.embedding = vector
-        return Batch(
-            entities=upserts,
-            units=units,
-            summaries=summaries,
-            processed={ep.id: vec for ep, vec in zip(episodes, episode_vectors, strict=True)},
-        )
 
     def _summaries(
         self,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import deque
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -10,15 +10,17 @@ from ..llm.base import Comparison, Decisions, Verdict
 from ..llm.rules import same_slot, slot_key, terms
 from ..llm.slots import single_valued
 from ..models import Unit
-from ..store.base import GraphStore
+from ..store.base import GraphStore, UnitSketch
 from ..text import canonical
 
 MAX_CANDIDATES = 5
-"""Existing units shown per comparison: the most recent ones in the same slot, or else the ones
-that share most words with the new unit among those sharing its entities."""
-PER_ENTITY = 20
+"""Existing units shown per comparison when they share the new unit's slot: the most recent."""
+NEIGHBOURS = 3
+"""Existing units shown per comparison otherwise: those sharing most words with the new unit
+among those sharing two of its entities."""
+PER_ENTITY = 8
 """Most recently written active units read per entity of the batch (speakers aside)."""
-MIN_OVERLAP = 0.3
+MIN_OVERLAP = 0.4
 """Share of content words (Jaccard) a unit outside the slot must have in common with a new unit
 to be compared with it: below that they are about different things and cost no model time."""
 
@@ -46,15 +48,25 @@ class Judge:
         seen: dict[tuple[str, str], list[Unit]] = {}
         for unit in self.store.units_in_slots(namespace, slots):
             seen.setdefault(slot_key(unit), []).append(unit)
-        neighbours = _Neighbours(self._stored_neighbours(namespace, units))
-        comparisons: list[Comparison] = []
+        known = {u.id: u for u in units} | {u.id: u for us in seen.values() for u in us}
+        entity_ids = [e for u in units for e in _indexed(u)]
+        neighbours = _Neighbours(
+            self.store.recent_units_of_entities(namespace, entity_ids, PER_ENTITY)
+        )
+        candidates: list[tuple[Unit, list[str]]] = []
         for unit in sorted(units, key=_when):
             same = seen.setdefault(slot_key(unit), []) if unit.predicate else []
-            existing = same[-MAX_CANDIDATES:] or neighbours.related(unit)
-            if existing:
-                comparisons.append(Comparison(new=unit, existing=existing))
+            ids = [u.id for u in same[-MAX_CANDIDATES:]] or neighbours.related(unit)
+            candidates.append((unit, ids))
             same.append(unit)
-            neighbours.add(unit)
+            neighbours.add(_sketch(unit))
+        missing = {i for _, ids in candidates for i in ids} - set(known)
+        known |= {u.id: u for u in self.store.get_units(namespace, list(missing))}
+        comparisons = [
+            Comparison(new=unit, existing=[known[i] for i in ids if i in known])
+            for unit, ids in candidates
+            if ids
+        ]
         verdicts = self.decisions.compare(comparisons)
         reviews = []
         for comparison, verdict in zip(comparisons, verdicts, strict=True):
@@ -63,13 +75,6 @@ class Judge:
             if verdict.relation != "compatible" and existing is not None:
                 reviews.append(Review(comparison.new, verdict, existing))
         return reviews
-
-    def _stored_neighbours(self, namespace: str, units: list[Unit]) -> list[Unit]:
-        """Active units that share an entity (other than a speaker) with the new units."""
-        batch = {u.id for u in units}
-        entity_ids = [a.entity_id for u in units for a in u.entities if a.role != "speaker"]
-        found = self.store.recent_units_of_entities(namespace, entity_ids, PER_ENTITY)
-        return [u for u in found if u.id not in batch]
 
     @staticmethod
     def conflicts(units: list[Unit]) -> list[tuple[Unit, Unit]]:
@@ -90,38 +95,44 @@ def _when(unit: Unit) -> tuple:
 
 
 class _Neighbours:
-    """Units indexed by entity, to find the ones a new unit shares entities and words with."""
+    """Unit sketches indexed by entity (the ``PER_ENTITY`` latest per entity, so a hub costs no
+    more than a rare name), to find the ones a new unit shares entities and words with."""
 
-    def __init__(self, units: list[Unit]) -> None:
-        self.units: dict[str, Unit] = {}
+    def __init__(self, sketches: list[UnitSketch]) -> None:
         self.words: dict[str, set[str]] = {}
-        self.by_entity: dict[str, list[str]] = {}
-        for unit in units:
-            self.add(unit)
+        self.entities: dict[str, frozenset[str]] = {}
+        self.by_entity: dict[str, deque[str]] = {}
+        for sketch in sketches:
+            self.add(sketch)
 
-    def add(self, unit: Unit) -> None:
-        self.units[unit.id] = unit
-        self.words[unit.id] = terms(unit.text)
-        for entity_id in {a.entity_id for a in unit.entities}:
-            self.by_entity.setdefault(entity_id, []).append(unit.id)
+    def add(self, sketch: UnitSketch) -> None:
+        self.words[sketch.id] = terms(sketch.text)
+        self.entities[sketch.id] = sketch.entity_ids
+        for entity_id in sketch.entity_ids:
+            self.by_entity.setdefault(entity_id, deque(maxlen=PER_ENTITY)).append(sketch.id)
 
-    def related(self, unit: Unit) -> list[Unit]:
-        """Up to ``MAX_CANDIDATES`` units sharing two or more of ``unit``'s entities and at
-        least ``MIN_OVERLAP`` of its words, most similar first."""
-        shared = Counter(
-            other
-            for entity_id in {a.entity_id for a in unit.entities}
-            for other in self.by_entity.get(entity_id, ())
-        )
-        words = terms(unit.text)
+    def related(self, unit: Unit) -> list[str]:
+        """Ids of up to ``NEIGHBOURS`` units sharing two or more of ``unit``'s entities and
+        at least ``MIN_OVERLAP`` of its words, most similar first."""
+        entities, words = {a.entity_id for a in unit.entities}, terms(unit.text)
+        candidates = {o for e in _indexed(unit) for o in self.by_entity.get(e, ())} - {unit.id}
         scored = []
-        for other, count in shared.items():
-            if count >= 2 and other != unit.id:
+        for other in candidates:
+            if len(entities & self.entities[other]) >= 2:
                 overlap = _jaccard(words, self.words[other])
                 if overlap >= MIN_OVERLAP:
                     scored.append((overlap, other))
-        scored.sort(key=lambda pair: -pair[0])
-        return [self.units[other] for _, other in scored[:MAX_CANDIDATES]]
+        scored.sort(key=lambda pair: (-pair[0], pair[1]))
+        return [other for _, other in scored[:NEIGHBOURS]]
+
+
+def _sketch(unit: Unit) -> UnitSketch:
+    return UnitSketch(unit.id, unit.text, frozenset(a.entity_id for a in unit.entities))
+
+
+def _indexed(unit: Unit) -> set[str]:
+    """The entities a unit is looked up by: all but its speaker, who is in everything said."""
+    return {a.entity_id for a in unit.entities if a.role != "speaker"}
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:

@@ -30,6 +30,15 @@ def ordered_like(ids: list[str], items: list[_N]) -> list[_N]:
     return [by_id[i] for i in dict.fromkeys(ids) if i in by_id]
 
 
+@dataclass(frozen=True)
+class UnitSketch:
+    """A unit as the Judge first looks at it: id, text and the entities it involves."""
+
+    id: str
+    text: str
+    entity_ids: frozenset[str]
+
+
 @dataclass
 class UnitUpdate:
     """A temporal rewrite of one unit (the Refresher's tool): never deletes it."""
@@ -131,9 +140,13 @@ class GraphStore(Protocol):
 
     def recent_units_of_entities(
         self, namespace: str, entity_ids: list[str], per_entity: int
-    ) -> list[Unit]:
+    ) -> list[UnitSketch]:
         """Active and conflicted units involving any of these entities: the ``per_entity`` most
-        recently written for each (the Judge's lookup of units that share a new unit's entities)."""
+        recently written for each, sketched (the Judge's lookup of units that share a new unit's
+        entities; it reads whole units only for the few it compares)."""
+
+    def episode_vectors(self, namespace: str, ids: list[str]) -> dict[str, np.ndarray]:
+        """The stored embeddings of these episodes (processed ones only), by id."""
 
     def previous_episode(self, namespace: str, seq: int, speaker: str | None) -> Episode | None:
         """The latest episode before ``seq`` from the same speaker (or with no speaker)."""

@@ -12,7 +12,7 @@ from ..models import Edge, Entity, Episode, EpisodeStatus, Involvement, Stats, S
 from ..resources import cypher
 from ..text import query_terms
 from ..timeutil import from_ms, now_ms, to_ms
-from .base import EDGE_ENDPOINTS, Adjacency, Batch, Label, UnitUpdate, ordered_like
+from .base import EDGE_ENDPOINTS, Adjacency, Batch, Label, UnitSketch, UnitUpdate, ordered_like
 
 VECTOR_INDEX = {
     "episode": "episode_embedding",
@@ -402,7 +402,7 @@ class Neo4jStore:
 
     def recent_units_of_entities(
         self, namespace: str, entity_ids: list[str], per_entity: int
-    ) -> list[Unit]:
+    ) -> list[UnitSketch]:
         if not entity_ids:
             return []
         rows = self._q(
@@ -412,7 +412,11 @@ class Neo4jStore:
             entity_ids=list(dict.fromkeys(entity_ids)),
             per_entity=per_entity,
         )
-        return self.get_units(namespace, [r["id"] for r in rows])
+        return [UnitSketch(r["id"], r["text"], frozenset(r["entity_ids"])) for r in rows]
+
+    def episode_vectors(self, namespace: str, ids: list[str]) -> dict[str, np.ndarray]:
+        rows = self._q("read", "episode_vectors", namespace=namespace, ids=ids) if ids else []
+        return {r["id"]: np.asarray(r["embedding"], dtype=np.float32) for r in rows}
 
     def previous_episode(self, namespace: str, seq: int, speaker: str | None) -> Episode | None:
         rows = self._q("read", "previous_episode", namespace=namespace, seq=seq, speaker=speaker)

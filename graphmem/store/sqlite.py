@@ -18,7 +18,7 @@ from ..errors import StoreClosedError, StoreUnavailableError
 from ..models import Edge, Entity, Episode, EpisodeStatus, Involvement, Stats, Summary, Unit
 from ..text import query_terms
 from ..timeutil import from_ms, now_ms, to_ms
-from .base import EDGE_ENDPOINTS, Adjacency, Batch, Label, UnitUpdate, ordered_like
+from .base import EDGE_ENDPOINTS, Adjacency, Batch, Label, UnitSketch, UnitUpdate, ordered_like
 
 DB_FILE = "graphmem.db"
 _EPISODE_COLUMNS = (
@@ -512,16 +512,16 @@ class SQLiteStore:
             ids,
             [namespace],
         )
-        arms: dict[str, list] = {}
+        arms: dict[str, list[Involvement]] = {}
         sources: dict[str, list[str]] = {}
-        for src, typ, dst, props in self._query_in(
-            "SELECT src, type, dst, props FROM edges WHERE src IN ({in}) "
+        for src, typ, dst, role in self._query_in(
+            "SELECT src, type, dst, json_extract(props, '$.role') FROM edges WHERE src IN ({in}) "
             "AND type IN ('INVOLVES', 'FROM') ORDER BY rid",
             ids,
         ):
             if typ == "INVOLVES":
                 arms.setdefault(src, []).append(
-                    {"entity_id": dst, "role": json.loads(props).get("role", "mention")}
+                    Involvement.model_construct(entity_id=dst, role=role or "mention")
                 )
             else:
                 sources.setdefault(src, []).append(dst)
@@ -572,17 +572,27 @@ class SQLiteStore:
 
     def recent_units_of_entities(
         self, namespace: str, entity_ids: list[str], per_entity: int
-    ) -> list[Unit]:
-        ids: dict[str, None] = {}
+    ) -> list[UnitSketch]:
+        texts: dict[str, str] = {}
         for entity_id in dict.fromkeys(entity_ids):
-            rows = self._query(
-                "SELECT e.src FROM edges e JOIN units u ON u.id = e.src "
-                "WHERE e.dst = ? AND e.type = 'INVOLVES' AND e.namespace = ? "
-                "AND u.status IN ('active', 'conflicted') ORDER BY e.rid DESC LIMIT ?",
-                (entity_id, namespace, per_entity),
+            texts.update(
+                self._query(
+                    "SELECT e.src, u.text FROM edges e JOIN units u ON u.id = e.src "
+                    "WHERE e.dst = ? AND e.type = 'INVOLVES' AND e.namespace = ? "
+                    "AND u.status IN ('active', 'conflicted') ORDER BY e.rid DESC LIMIT ?",
+                    (entity_id, namespace, per_entity),
+                )
             )
-            ids.update((r[0], None) for r in rows)
-        return self.get_units(namespace, list(ids))
+        involved: dict[str, set[str]] = {}
+        for src, dst in self._query_in(
+            "SELECT src, dst FROM edges WHERE src IN ({in}) AND type = 'INVOLVES'", list(texts)
+        ):
+            involved.setdefault(src, set()).add(dst)
+        return [UnitSketch(i, t, frozenset(involved.get(i, ()))) for i, t in texts.items()]
+
+    def episode_vectors(self, namespace: str, ids: list[str]) -> dict[str, np.ndarray]:
+        vecs = self._load_vectors(namespace, "episode")
+        return {i: vecs.matrix[at] for i in ids if (at := vecs.position.get(i)) is not None}
 
     def previous_episode(self, namespace: str, seq: int, speaker: str | None) -> Episode | None:
         rows = self._query(
@@ -821,7 +831,7 @@ def _episode(r: tuple) -> Episode:
     )
 
 
-def _unit(r: tuple, arms: list[dict], sources: list[str]) -> Unit:
+def _unit(r: tuple, arms: list[Involvement], sources: list[str]) -> Unit:
     return Unit.model_construct(
         id=r[0],
         namespace=r[1],
@@ -838,7 +848,7 @@ def _unit(r: tuple, arms: list[dict], sources: list[str]) -> Unit:
         status=r[12],
         version=r[13],
         reason=r[14],
-        entities=[Involvement(**a) for a in arms],
+        entities=arms,
         episode_ids=sources,
         embedding=None,
     )

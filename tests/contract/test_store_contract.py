@@ -257,9 +257,11 @@ def test_recent_units_of_entities(store, ns, world):
     retired.status = "superseded"
     store.write(Batch(units=[latest, retired]))
     assert [u.id for u in store.recent_units_of_entities(ns, [world["paris"].id], 1)] == [latest.id]
-    got = store.recent_units_of_entities(ns, [world["acme"].id, world["paris"].id], 5)
-    assert sorted(u.id for u in got) == sorted([world["u1"].id, world["u2"].id, latest.id])
-    assert all(u.entities for u in got)
+    found = store.recent_units_of_entities(ns, [world["acme"].id, world["paris"].id], 5)
+    got = {u.id: u for u in found}
+    assert set(got) == {world["u1"].id, world["u2"].id, latest.id}
+    assert got[latest.id].text == "Alice is in Paris again"
+    assert got[world["u2"].id].entity_ids == {world[k].id for k in ("alice", "acme", "paris")}
     assert store.recent_units_of_entities(ns + "-other", [world["paris"].id], 5) == []
     assert store.recent_units_of_entities(ns, [], 5) == []
 
@@ -275,6 +277,15 @@ def test_previous_episode_and_units_from_episodes(store, ns, world):
     got = store.units_from_episodes(ns, [world["e1"].id, world["e2"].id])
     assert sorted(u.id for u in got) == sorted([world["u1"].id, world["u2"].id])
     assert store.units_from_episodes(ns + "-other", [world["e1"].id]) == []
+
+
+def test_episode_vectors(store, ns, world):
+    got = store.episode_vectors(ns, [world["e2"].id, world["e1"].id, "missing"])
+    assert set(got) == {world["e1"].id, world["e2"].id}
+    assert np.allclose(got[world["e1"].id], vec(20), atol=1e-6)
+    assert np.allclose(got[world["e2"].id], vec(21), atol=1e-6)
+    assert store.episode_vectors(ns + "-other", [world["e1"].id]) == {}
+    assert store.episode_vectors(ns, []) == {}
 
 
 def test_batch_rewrites_commit_with_their_edges(store, ns, world):

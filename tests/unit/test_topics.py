@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from graphmem import HashEmbedder, Memory
+from graphmem.agents.constructor import summary_id
 from graphmem.agents.topics import digest, topic_id
 from graphmem.llm.base import Route
 
@@ -72,3 +75,23 @@ def test_only_the_most_told_entities_get_a_topic_per_batch(tmp_path: Path) -> No
         )
         topics = [s for s in mem.store.get_summaries("team", mem.store.node_ids("team", "summary"))]
         assert [t.text.split("\n")[0] for t in topics] == ["About Atlas:"]  # 4 facts beat 3
+
+
+def test_a_summary_vector_is_the_mean_of_the_turns_it_covers(tmp_path: Path) -> None:
+    """Summaries are not run through the encoder: their vector is their turns' centroid, and it
+    follows the summary as later batches extend it."""
+    turns = [
+        "Alice adopted a puppy named Rex last week.",
+        "Rex chews every shoe Alice owns.",
+        "Alice takes Rex to the park each morning.",
+    ]
+    with Memory(path=tmp_path / "m", embedder=HashEmbedder()) as mem:
+        for i, turn in enumerate(turns):
+            mem.add_messages([{"text": turn, "speaker": "Bob"}], namespace="n", session="s1")
+            (summary,) = mem.store.get_summaries("n", [summary_id("n", "s1")])
+            assert len(summary.covers) == i + 1
+            vectors = mem.store.episode_vectors("n", summary.covers)
+            centroid = np.mean([vectors[e] for e in summary.covers], axis=0)
+            centroid /= np.linalg.norm(centroid)
+            ((best, score),) = mem.store.vector_search("n", "summary", centroid, 1)
+            assert best == summary.id and score > 0.9999
