@@ -23,9 +23,15 @@ from .errors import GraphmemError
 
 
 def cache_dir() -> Path:
-    """Where exported models live: ``GRAPHMEM_CACHE_DIR``, else ``~/.cache/graphmem``."""
-    root = os.environ.get("GRAPHMEM_CACHE_DIR") or Path.home() / ".cache" / "graphmem"
-    return Path(root)
+    """Where exported models live: ``GRAPHMEM_CACHE_DIR``, else ``~/.cache/graphmem``; the
+    system's temporary folder when that cannot be created (a read-only home)."""
+    root = Path(os.environ.get("GRAPHMEM_CACHE_DIR") or Path.home() / ".cache" / "graphmem")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        root = Path(tempfile.gettempdir()) / f"graphmem-{os.getuid()}"
+        root.mkdir(parents=True, exist_ok=True)
+    return root
 
 
 class OnnxEmbedder:
@@ -120,11 +126,11 @@ def exported_model(model_dir: Path, quantized: bool) -> Path:
     """The cached ONNX file for the model in ``model_dir``, exported (and quantized) on first
     use. The file name carries a digest of the weights, so a new model gets a new file."""
     digest = hashlib.sha256((model_dir / "model.safetensors").read_bytes()).hexdigest()[:16]
-    target = cache_dir() / f"minilm-{digest}{'-int8' if quantized else ''}.onnx"
+    root = cache_dir()
+    target = root / f"minilm-{digest}{'-int8' if quantized else ''}.onnx"
     if target.exists():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fp32 = cache_dir() / f"minilm-{digest}.onnx"
+    fp32 = root / f"minilm-{digest}.onnx"
     if not fp32.exists():
         _atomic(fp32, lambda tmp: _export(model_dir, tmp))
     if quantized:

@@ -3,8 +3,10 @@ be the sentence-transformers model's, span pooling included; the int8 variant st
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import tempfile
 
 import numpy as np
 import pytest
@@ -12,7 +14,7 @@ import pytest
 from graphmem import SentenceTransformerEmbedder
 from graphmem.embed import default_embedder, make_embedder
 from graphmem.errors import GraphmemError
-from graphmem.onnx_embed import OnnxEmbedder
+from graphmem.onnx_embed import OnnxEmbedder, cache_dir
 
 TEXTS = [
     "I moved to Berlin in March.",
@@ -63,6 +65,16 @@ def test_embedding_after_the_export_never_imports_torch(minilm) -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_an_unusable_cache_folder_falls_back_to_the_temporary_folder(tmp_path, monkeypatch) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("GRAPHMEM_CACHE_DIR", str(blocker / "cache"))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    assert cache_dir() == tmp_path / "tmp" / f"graphmem-{os.getuid()}"
+    assert cache_dir().is_dir()
 
 
 def test_embedder_names(monkeypatch) -> None:
