@@ -99,15 +99,15 @@ class _Neighbours:
     more than a rare name), to find the ones a new unit shares entities and words with."""
 
     def __init__(self, sketches: list[UnitSketch]) -> None:
+        self.sketches: dict[str, UnitSketch] = {}
         self.words: dict[str, set[str]] = {}
-        self.entities: dict[str, frozenset[str]] = {}
+        """Content words, computed for the sketches a new unit is actually scored against."""
         self.by_entity: dict[str, deque[str]] = {}
         for sketch in sketches:
             self.add(sketch)
 
     def add(self, sketch: UnitSketch) -> None:
-        self.words[sketch.id] = terms(sketch.text)
-        self.entities[sketch.id] = sketch.entity_ids
+        self.sketches[sketch.id] = sketch
         for entity_id in sketch.entity_ids:
             self.by_entity.setdefault(entity_id, deque(maxlen=PER_ENTITY)).append(sketch.id)
 
@@ -118,7 +118,9 @@ class _Neighbours:
         candidates = {o for e in _indexed(unit) for o in self.by_entity.get(e, ())} - {unit.id}
         scored = []
         for other in candidates:
-            if len(entities & self.entities[other]) >= 2:
+            if len(entities & self.sketches[other].entity_ids) >= 2:
+                if other not in self.words:
+                    self.words[other] = terms(self.sketches[other].text)
                 overlap = _jaccard(words, self.words[other])
                 if overlap >= MIN_OVERLAP:
                     scored.append((overlap, other))
