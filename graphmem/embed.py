@@ -85,24 +85,31 @@ class SentenceTransformerEmbedder:
         offsets = model.tokenizer(
             texts, truncation=True, max_length=model.max_seq_length, return_offsets_mapping=True
         )["offset_mapping"]
-        whole = np.zeros((len(texts), self.dim), dtype=np.float32)
-        parts: list[np.ndarray] = []
-        for i, (emb, text_offsets, text_spans) in enumerate(
-            zip(tokens, offsets, spans, strict=True)
-        ):
-            whole[i], vectors = pool_spans(
-                emb.float().cpu().numpy(), np.asarray(text_offsets, dtype=np.int64), text_spans
-            )
-            parts.append(vectors)
-        return whole, parts
+        return pool_spans(
+            [
+                (emb.float().cpu().numpy(), np.asarray(text_offsets, dtype=np.int64))
+                for emb, text_offsets in zip(tokens, offsets, strict=True)
+            ],
+            spans,
+        )
 
 
 def pool_spans(
+    encoded: list[tuple[np.ndarray, np.ndarray]], spans: list[list[Span]]
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """From each text's token embeddings and their character offsets: the text's vector (mean
+    of its tokens) and one per span, pooled from the tokens that overlap the span's character
+    ranges plus the special tokens (whose offsets are empty), as the model's own pooling
+    includes them; a span no token overlaps gets the text's vector."""
+    pooled = [
+        _pool(tokens, offsets, ss) for (tokens, offsets), ss in zip(encoded, spans, strict=True)
+    ]
+    return np.stack([whole for whole, _ in pooled]), [vectors for _, vectors in pooled]
+
+
+def _pool(
     tokens: np.ndarray, offsets: np.ndarray, spans: list[Span]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The text's vector (mean of its token embeddings) and one per span, pooled from the tokens
-    that overlap the span's character ranges plus the special tokens (whose offsets are empty),
-    as the model's own pooling includes them; a span no token overlaps gets the text's vector."""
     whole = _unit_vector(tokens.mean(axis=0))
     starts, ends = offsets.reshape(-1, 2).T
     special = starts == ends  # [CLS] / [SEP]
@@ -177,8 +184,7 @@ class HashEmbedder:
                 digest = hashlib.blake2b(word.encode(), digest_size=8).digest()
                 h = int.from_bytes(digest, "little")
                 out[row, h % self.dim] += 1.0 if (h >> 63) & 1 else -1.0
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.maximum(norms, 1e-12)
+        return unit_rows(out)
 
 
 EMBEDDERS = ("minilm", "minilm-int8", "minilm-torch", "hash")

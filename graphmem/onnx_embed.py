@@ -41,7 +41,7 @@ class OnnxEmbedder:
     worse: LoCoMo recall@10 0.660 against 0.672)."""
 
     dim = 384
-    _sessions: ClassVar[dict[str, tuple[object, object, int]]] = {}
+    _sessions: ClassVar[dict[str, tuple[object, object]]] = {}
     _lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(
@@ -64,19 +64,12 @@ class OnnxEmbedder:
         from the text's contextual token embeddings."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32), []
-        whole = np.zeros((len(texts), self.dim), dtype=np.float32)
-        parts = []
-        for i, ((tokens, offsets), text_spans) in enumerate(
-            zip(self._tokens(texts), spans, strict=True)
-        ):
-            whole[i], vectors = pool_spans(tokens, offsets, text_spans)
-            parts.append(vectors)
-        return whole, parts
+        return pool_spans(self._tokens(texts), spans)
 
     def _tokens(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
         """Per text: its token embeddings (special tokens included) and their character
         offsets, in input order; texts are batched by length to keep padding small."""
-        session, tokenizer, _ = self._session()
+        session, tokenizer = self._session()
         out: list[tuple[np.ndarray, np.ndarray]] = [None] * len(texts)  # type: ignore[list-item]
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for start in range(0, len(order), self.batch_size):
@@ -118,7 +111,7 @@ class OnnxEmbedder:
                 tokenizer = Tokenizer.from_file(str(Path(path) / "tokenizer.json"))
                 tokenizer.no_padding()
                 tokenizer.enable_truncation(max_len)
-                self._sessions[key] = (session, tokenizer, max_len)
+                self._sessions[key] = (session, tokenizer)
             return self._sessions[key]
 
 
