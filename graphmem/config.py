@@ -60,8 +60,8 @@ class ConstructorConfig:
     """A batch that tells this many facts about a person or named thing rewrites its topic
     summary."""
     topics_per_batch: int = 8
-    """At most this many topic summaries rewritten per batch (the most-told entities): each one
-    is embedded again."""
+    """At most this many topic summaries rewritten per batch (the most-told entities), so one
+    batch cannot rewrite every digest in memory."""
     summary_chars: int = 1500
     """Longest topic summary; the oldest facts make room for the newest."""
     max_episode_chars: int = 100_000

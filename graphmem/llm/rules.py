@@ -53,7 +53,11 @@ def route(query: str, now: datetime) -> Route:
 
 def terms(text: str) -> set[str]:
     """Content words (``query_terms``) with a crude plural fold."""
-    return {w[:-1] if len(w) > 3 and w.endswith("s") else w for w in query_terms(text)}
+    return {_singular(w) for w in query_terms(text)}
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") else word
 
 
 def assess(query: str, hits: list[Hit]) -> Assessment:
@@ -153,7 +157,7 @@ def _reworded(new: Unit, old: Unit) -> Verdict | None:
 def _words(text: str) -> list[str]:
     """Content words in order, lower-cased, plurals folded; numbers kept whole ("1,200")."""
     return [
-        w[:-1] if len(w) > 3 and w.endswith("s") and not w[0].isdigit() else w
+        w if w[0].isdigit() else _singular(w)
         for w in re.findall(r"\d+(?:[,.:]\d+)*\w*|\w+", text.lower())
         if w not in STOP_WORDS
     ]

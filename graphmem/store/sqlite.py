@@ -654,10 +654,12 @@ class SQLiteStore:
     def text_search(
         self, namespace: str, label: Label, text: str, k: int
     ) -> list[tuple[str, float]]:
+        if k <= 0:
+            return []
         table = _TABLES[label]
         fts = f"fts_{label}"
         terms = [t for t in query_terms(text) if not self._common(namespace, label, t)]
-        if not terms or k <= 0:
+        if not terms:
             return []
         match = " OR ".join(f'"{t}"' for t in terms)
         rows = self._query(

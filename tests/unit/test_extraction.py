@@ -7,8 +7,10 @@ from graphmem.text import canonical, check_text, sentences
 NOW = datetime(2023, 5, 8, tzinfo=UTC)
 
 
-def ep(text: str, speaker: str | None = None) -> Episode:
-    return Episode(namespace="n", content=text, speaker=speaker, occurred_at=NOW, recorded_at=NOW)
+def ep(text: str, speaker: str | None = None, **fields) -> Episode:
+    return Episode(
+        namespace="n", content=text, speaker=speaker, occurred_at=NOW, recorded_at=NOW, **fields
+    )
 
 
 def test_one_unit_per_informative_clause_with_speaker_names_dates_and_concepts():
@@ -58,12 +60,9 @@ def test_text_helpers():
 
 
 def test_every_unit_of_a_document_chunk_involves_its_topic():
-    doc = Episode(
-        namespace="n",
-        content="Mira Quell\nMira Quell was born in Tallinn. She studied chemistry at Oxford.",
+    doc = ep(
+        "Mira Quell\nMira Quell was born in Tallinn. She studied chemistry at Oxford.",
         source="document",
-        occurred_at=NOW,
-        recorded_at=NOW,
     )
     drafts = ZeroLLM().extract([doc], {}).units
     assert len(drafts) == 2
