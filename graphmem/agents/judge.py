@@ -9,6 +9,7 @@ from itertools import combinations
 from ..llm.base import Comparison, Decisions, Verdict
 from ..llm.rules import same_slot, slot_key, terms
 from ..llm.slots import single_valued
+from ..llm.values import new_value_words, states_values, value_change
 from ..models import Unit
 from ..store.base import GraphStore, UnitSketch
 from ..text import canonical
@@ -23,6 +24,13 @@ PER_ENTITY = 8
 MIN_OVERLAP = 0.4
 """Share of content words (Jaccard) a unit outside the slot must have in common with a new unit
 to be compared with it: below that they are about different things and cost no model time."""
+VALUE_NEIGHBOURS = 3
+"""Existing units shown first for a unit that states a new value ("has increased to 7"): those
+stating a value it changes (``value_change``), closest first, found by full-text and vector
+search and among the batch's earlier units. A long statement can change one value while
+sharing little else with the one it updates, so word overlap alone misses it."""
+VALUE_SEARCH = 20
+"""Full-text hits read per such unit to pick those from."""
 
 
 @dataclass
@@ -53,13 +61,19 @@ class Judge:
         neighbours = _Neighbours(
             self.store.recent_units_of_entities(namespace, entity_ids, PER_ENTITY)
         )
+        measured = self._measured(namespace, units)
         candidates: list[tuple[Unit, list[str]]] = []
+        earlier: list[Unit] = []  # the batch's units stating values so far
         for unit in sorted(units, key=_when):
             same = seen.setdefault(slot_key(unit), []) if unit.predicate else []
             ids = [u.id for u in same[-MAX_CANDIDATES:]] or neighbours.related(unit)
+            if unit.id in measured:  # the closest measures first: the verdict is on one unit
+                ids = list(dict.fromkeys(_same_measure(unit, measured[unit.id] + earlier) + ids))
             candidates.append((unit, ids))
             same.append(unit)
             neighbours.add(_sketch(unit))
+            if states_values(unit):
+                earlier.append(unit)
         missing = {i for _, ids in candidates for i in ids} - set(known)
         known |= {u.id: u for u in self.store.get_units(namespace, list(missing))}
         comparisons = [
@@ -75,6 +89,25 @@ class Judge:
             if verdict.relation != "compatible" and existing is not None:
                 reviews.append(Review(comparison.new, verdict, existing))
         return reviews
+
+    def _measured(self, namespace: str, units: list[Unit]) -> dict[str, list[Unit]]:
+        """For each unit stating a new value: the stored active units that full-text search
+        finds for the words around that value, or vector search for the unit."""
+        found: dict[str, list[str]] = {}
+        for unit in units:
+            if words := new_value_words(unit):
+                hits = self.store.text_search(namespace, "unit", words, VALUE_SEARCH)
+                if unit.embedding is not None:
+                    hits += self.store.vector_search(
+                        namespace, "unit", unit.embedding, VALUE_SEARCH
+                    )
+                found[unit.id] = list(dict.fromkeys(i for i, _ in hits))
+        wanted = {i for ids in found.values() for i in ids}
+        stored = {u.id: u for u in self.store.get_units(namespace, sorted(wanted))}
+        return {
+            unit_id: [stored[i] for i in ids if i in stored and stored[i].status == "active"]
+            for unit_id, ids in found.items()
+        }
 
     @staticmethod
     def conflicts(units: list[Unit]) -> list[tuple[Unit, Unit]]:
@@ -126,6 +159,17 @@ class _Neighbours:
                     scored.append((overlap, other))
         scored.sort(key=lambda pair: (-pair[0], pair[1]))
         return [other for _, other in scored[:NEIGHBOURS]]
+
+
+def _same_measure(unit: Unit, others: list[Unit]) -> list[str]:
+    """Ids of up to ``VALUE_NEIGHBOURS`` of ``others`` stating a value ``unit`` changes, the
+    closest measure first."""
+    scored = sorted(
+        (-change[0], other.id)
+        for other in others
+        if other.id != unit.id and (change := value_change(unit, other))
+    )
+    return [other_id for _, other_id in scored[:VALUE_NEIGHBOURS]]
 
 
 def _sketch(unit: Unit) -> UnitSketch:

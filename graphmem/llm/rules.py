@@ -10,6 +10,7 @@ from ..temporal import find_times
 from ..text import STOP_WORDS, canonical, query_terms, sentences
 from .base import NOT_IN_MEMORY, Assessment, Comparison, Reply, Route, Verdict
 from .slots import single_valued
+from .values import PRESENT_TENSE, value_change
 
 _VERBATIM = re.compile(
     r"\b(exact(?:ly)?|verbatim|word for word|quote|wording|what did \w+ (?:say|write|tell))\b|\"[^\"]+\"",
@@ -28,7 +29,6 @@ _TEMPORAL = re.compile(
 _AS_OF = re.compile(r"\b(?:as of|back in|at the time of|during)\s+(.+?)(?:[,?.!]|$)", re.I)
 MAX_CONFLICTING = 3
 """Conflicting statements a zero-LLM answer quotes beside its best one."""
-_PRESENT = re.compile(r"\b(?:is|are|am|has|have|now|currently)\b|'(?:re|m|ve)\b", re.I)
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w'-]+")
 
 
@@ -109,8 +109,8 @@ def compare(comparison: Comparison) -> Verdict:
     """Slot rules: same subject and predicate with the same object is a duplicate; a different
     object of a single-valued predicate is an update when the times differ, a contradiction
     when they do not. Outside a slot: the same statement (identical, or the same words and
-    values) is a duplicate, a fact that changed only its numbers is an update. Anything else is
-    compatible."""
+    values) is a duplicate, a statement that changes a value the older one stated is an update.
+    Anything else is compatible."""
     new = comparison.new
     for old in comparison.existing:
         if canonical(old.text) == canonical(new.text):
@@ -140,16 +140,18 @@ def _reworded(new: Unit, old: Unit) -> Verdict | None:
     """Duplicate when two units say the same words and numbers in the same order (case,
     plurals and stop words aside); update when two facts in the present tense differ only in
     their numbers ("the library has 45 sources", then "the library has 52 sources"; not "I ran
-    5 km", then "I ran 10 km", which are two runs)."""
+    5 km", then "I ran 10 km", which are two runs), or when the newer states a new value of a
+    measure the older states ("I've added 52 sources to my library": ``value_change``)."""
     new_words, old_words = _words(new.text), _words(old.text)
     if new_words == old_words:
         return Verdict(relation="duplicate", existing_id=old.id, reason="same statement, reworded")
-    facts = [u for u in (new, old) if u.kind == "fact" and _PRESENT.search(u.text)]
-    if len(facts) < 2 or len(new_words) != len(old_words):
-        return None
-    changed = [(a, b) for a, b in zip(old_words, new_words, strict=True) if a != b]
-    if all(a[0].isdigit() and b[0].isdigit() for a, b in changed):
-        change = ", ".join(f"{a} -> {b}" for a, b in changed)
+    change = (value_change(new, old) or (0, ""))[1]
+    facts = [u for u in (new, old) if u.kind == "fact" and PRESENT_TENSE.search(u.text)]
+    if not change and len(facts) == 2 and len(new_words) == len(old_words):
+        changed = [(a, b) for a, b in zip(old_words, new_words, strict=True) if a != b]
+        if all(a[0].isdigit() and b[0].isdigit() for a, b in changed):
+            change = ", ".join(f"{a} -> {b}" for a, b in changed)
+    if change:
         return Verdict(relation="update", existing_id=old.id, reason=f"value changed: {change}")
     return None
 

@@ -35,8 +35,9 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "works_at",
         re.compile(
-            rf"\b{_SUBJECT}(?:'m| am| are| is|'re)?\s+{_ADVERB}(?:work|works|working|started working|"
-            rf"got a job|joined|took a job)\s+(?:at|for|with)?\s*{_OBJECT}{_END}",
+            rf"\b{_SUBJECT}(?:'m| am| are| is|'re)?\s+{_ADVERB}(?:(?:work|works|working|worked|"
+            rf"started working|got a job|took a job)\s+(?:at|for)|joined)\s+(?:the\s+)?"
+            rf"(?=(?-i:[A-Z])){_OBJECT}{_END}",
             re.I,
         ),
     ),

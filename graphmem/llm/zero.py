@@ -160,7 +160,7 @@ class ZeroLLM:
             )
         return UnitDraft(
             text=f"{ep.speaker}: {clause}" if ep.speaker else clause,
-            kind=self._kind(clause, bool(times)),
+            kind=self._kind(clause, times, ep.occurred_at),
             subject=slot.subject if slot else subject,
             predicate=slot.predicate if slot else None,
             object=slot.object if slot else None,
@@ -170,11 +170,15 @@ class ZeroLLM:
         )
 
     @staticmethod
-    def _kind(clause: str, dated: bool) -> UnitKind:
+    def _kind(clause: str, times: list[TimeMention], said_at: datetime) -> UnitKind:
+        """By cue words; else a plan when it names a later day than it was said on (a
+        deadline, an appointment), an event when it names another, a fact when undated."""
         for kind, pattern in _KIND_RULES:
             if pattern.search(clause):
                 return kind
-        return "event" if dated else "fact"
+        if any(t.when.date() > said_at.date() for t in times):
+            return "plan"
+        return "event" if times else "fact"
 
 
 def find_mentions(

@@ -104,14 +104,27 @@ CHAT = [
                 _message(2, "user", "My cat Miso likes tuna."),
                 _message(3, "assistant", "Cats often like fish."),
             ],
+            [
+                _message(
+                    4,
+                    "user",
+                    "I'm kinda struggling to keep all my sources organized, now that my Zotero "
+                    "library has 45 sources, tagged by theme and date.",
+                ),
+                _message(5, "assistant", "Tags and saved searches help."),
+            ],
         ],
     },
     {
         "batch_number": 2,
         "turns": [
             [
-                _message(4, "user", "I moved to Berlin last week.", "March-02-2024"),
-                _message(5, "assistant", "Welcome to Berlin!"),
+                _message(6, "user", "I moved to Berlin last week.", "March-02-2024"),
+                _message(7, "assistant", "Welcome to Berlin!"),
+            ],
+            [
+                _message(8, "user", "I've added 52 sources to my Zotero library, any tips?"),
+                _message(9, "assistant", "Use collections for each chapter."),
             ],
         ],
     },
@@ -120,8 +133,12 @@ PROBES = {
     "knowledge_update": [
         {
             "question": "Which city do I live in?",
-            "source_chat_ids": {"original_info": [0], "updated_info": [4]},
-        }
+            "source_chat_ids": {"original_info": [0], "updated_info": [6]},
+        },
+        {
+            "question": "How many sources are in my Zotero library?",
+            "source_chat_ids": {"original_info": [4], "updated_info": [8]},
+        },
     ],
     "contradiction_resolution": [
         {
@@ -134,11 +151,11 @@ PROBES = {
 
 def test_beam_messages_keep_order_time_and_ids():
     msgs = messages(CHAT, 100_000)
-    assert [m["source_id"] for m in msgs] == ["0", "1", "2", "3", "4", "5"]
+    assert [m["source_id"] for m in msgs] == [str(i) for i in range(10)]
     assert msgs[0]["text"] == "I live in Paris and I love the food here."  # index mark dropped
-    assert [m["at"].month for m in msgs] == [1, 1, 1, 1, 3, 3]
+    assert [m["at"].month for m in msgs] == [1] * 6 + [3] * 4
     assert all(a["at"] < b["at"] for a, b in itertools.pairwise(msgs))
-    assert msgs[4]["session"] == "batch-2" and msgs[1]["speaker"] == "assistant"
+    assert msgs[6]["session"] == "batch-2" and msgs[1]["speaker"] == "assistant"
 
 
 def test_beam_metrics():
@@ -174,9 +191,10 @@ def test_bench_beam_update_is_superseded(tmp_path):
     (chat / "chat.json").write_text(json.dumps(CHAT))
     (chat / "probing_questions.json").write_text(json.dumps(PROBES))
     report = _bench(["beam", "--data", str(tmp_path / "chats"), "--k", "3"], tmp_path / "o.json")
-    assert report["questions"] == {"knowledge_update": 1, "contradiction_resolution": 1}
+    assert report["questions"] == {"knowledge_update": 2, "contradiction_resolution": 1}
     graphmem = report["systems"]["graphmem"]
-    assert graphmem["knowledge_update"]["original_superseded"] == 1.0  # Paris → Berlin
+    # Paris → Berlin (a slot), and 45 → 52 sources said in other words (a value)
+    assert graphmem["knowledge_update"]["original_superseded"] == 1.0
     assert graphmem["knowledge_update"]["updated_above_original"] == 1.0
     assert graphmem["knowledge_update"]["updated_in_top_k"] == 1.0
     assert graphmem["contradiction_resolution"]["flagged"] == 0.0  # nothing conflicts here

@@ -229,6 +229,38 @@ def test_zero_mode_merges_a_reworded_duplicate_and_updates_a_changed_value(
         assert {u.status for u in mem.history("Seine", namespace="u")} == {"active"}
 
 
+def test_zero_mode_updates_a_value_restated_in_other_words(tmp_path: Path) -> None:
+    """A later statement that changes a value shares few words with the one it updates: the
+    Judge finds the stored one by search, and a rescheduled plan supersedes the first plan."""
+    with Memory(path=tmp_path / "m", embedder=HashEmbedder()) as mem:
+        said = {"namespace": "u", "speaker": "Ann"}
+        mem.add(
+            "I'm kinda struggling to keep all my sources organized, now that my Zotero library "
+            "has 45 sources, tagged by theme and date.",
+            at=JAN,
+            **said,
+        )
+        mem.add(
+            "I've added 52 sources to my Zotero library, how can I organize them?", at=FEB, **said
+        )
+        mem.add(
+            "I have a Zoom call with the creative director on March 21 at 3 PM.", at=MAR, **said
+        )
+        mem.add("I solved 5 geometry problems on triangles today.", at=MAR, **said)
+        mem.add(
+            "I'm kinda worried that moving the Zoom call with the creative director to March 22 "
+            "at 11 AM might clash with my other meetings.",
+            at=MAR,
+            **said,
+        )
+        mem.add("I've recently solved 8 problems on medians.", at=MAR, **said)
+        old, new = sorted(mem.history("Zotero", namespace="u"), key=lambda u: u.version)
+        assert old.status == "superseded" and "45 -> 52" in old.reason and new.status == "active"
+        booked, moved = sorted(mem.history("Zoom", namespace="u"), key=lambda u: u.version)
+        assert booked.status == "superseded" and moved.status == "active"
+        assert {u.status for u in mem.history("problem", namespace="u")} == {"active"}
+
+
 def test_bare_scratch_that_retracts_the_speakers_previous_message(tmp_path: Path) -> None:
     """In the same batch or a later one, and skipping other speakers' messages in between."""
     with Memory(path=tmp_path / "m", embedder=HashEmbedder()) as mem:

@@ -1,6 +1,7 @@
 from datetime import UTC, datetime
 
 from graphmem.llm import ZeroLLM
+from graphmem.llm.slots import Slot, find_slot
 from graphmem.models import Episode
 from graphmem.text import canonical, check_text, sentences
 
@@ -50,6 +51,24 @@ def test_kinds_follow_the_wording():
         ZeroLLM().extract([ep("I love hiking in Norway. I will visit Oslo soon.", "Al")], {}).units
     )
     assert [d.kind for d in drafts] == ["preference", "plan"]
+
+
+def test_a_statement_naming_a_later_day_is_a_plan():
+    text = "I have a Zoom call with Leslie on May 21 at 3 PM. I met Leslie in Oslo on May 2."
+    drafts = ZeroLLM().extract([ep(text, "Al")], {}).units
+    assert [d.kind for d in drafts] == ["plan", "event"]
+
+
+def test_employment_slots_need_an_employer_name():
+    assert find_slot("I work at Acme.", "Ann") == Slot("Ann", "works_at", "Acme")
+    assert find_slot("I joined Google in May", "Ann") == Slot("Ann", "works_at", "Google")
+    assert find_slot("I started working at the Louvre Museum", "Ann").object == "Louvre Museum"
+    for text in (
+        "I'm working hard on my business",
+        "I joined a gym last week",
+        "Hard work pays off",
+    ):
+        assert find_slot(text, "Ann") is None
 
 
 def test_text_helpers():
