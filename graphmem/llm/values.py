@@ -103,7 +103,7 @@ def stated_values(text: str) -> list[Value]:
     none: frozenset[str] = frozenset()
     spans: list[tuple[int, int, str, str, frozenset[str], frozenset[str]]] = []
     for t in find_times(text, _REFERENCE):
-        if t.granularity == "day" and any(c.isdigit() for c in t.text):
+        if t.granularity == "day" and _DIGIT.search(t.text):
             spans.append((t.start, t.end, "date", t.when.strftime("%m-%d"), none, none))
         else:
             spans.append((t.start, t.end, "", "", none, none))
@@ -168,9 +168,10 @@ def value_change(new: Unit, old: Unit) -> tuple[int, str] | None:
     counting the same thing (each statement uses the words that name the other's measure),
     among common words (the more, the closer). Both statements are the same subject's, in the
     first person, with at least ``MIN_SHARED_WORDS`` content words in common and at most
-    ``MAX_VALUES`` values; dates and clock times change only between plans (a rescheduling); two occurrences
-    (events, or statements in the past tense) on different days are two occurrences, whatever
-    their amounts ("I ran 5 km", then "I ran 10 km"). None when it changes nothing."""
+    ``MAX_VALUES`` values; dates and clock times change only between plans (a rescheduling);
+    two occurrences (events, or statements in the past tense) on different days are two
+    occurrences, whatever their amounts ("I ran 5 km", then "I ran 10 km"). None when it
+    changes nothing."""
     if not new.subject or canonical(new.subject) != canonical(old.subject or ""):
         return None
     new_said, old_said = _statement(_said(new)), _statement(_said(old))
@@ -224,7 +225,7 @@ def _occurrence(unit: Unit) -> bool:
 
 
 def content_words(text: str) -> set[str]:
-    """Lower-cased words with plural, ``-ed`` and ``-ing`` endings folded, stop words aside."""
+    """Lower-cased words with their endings folded (``_fold``), stop words aside."""
     return {w for w in map(_fold, _WORD.findall(text.lower())) if w not in STOP_WORDS}
 
 
@@ -265,6 +266,7 @@ def _listed(text: str) -> set[int]:
 
 
 def _fold(word: str) -> str:
+    """A crude stem: "organized", "organizes", "organize" and "organizing" all give "organiz"."""
     word = word.split("'")[0]
     for suffix in ("ing", "ly", "ed", "es", "s", "e"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
