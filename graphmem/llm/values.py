@@ -11,6 +11,7 @@ Tuesday") are two events, not a change.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -65,6 +66,9 @@ _LABEL = re.compile(
 amount."""
 MAX_VALUES = 5
 """A statement with more values is a digest or a worked example, not the statement of a measure."""
+MAX_NUMBERS = 4 * MAX_VALUES
+"""A text with more numbers is a table, a log or a worked example: it states no measure (and
+reading it would cost time quadratic in its numbers)."""
 MIN_CLOSENESS = 2
 """Context words two values must share to measure the same thing."""
 WINDOW = 5
@@ -95,10 +99,11 @@ class Value:
 
 
 def stated_values(text: str) -> list[Value]:
-    """The amounts, dates and clock times ``text`` states in digits; years, versions, labels,
+    """The amounts, dates and clock times ``text`` states in digits (none in a text of more than
+    ``MAX_NUMBERS`` numbers); years, versions, labels,
     relative days ("tomorrow"), differences ("by 20%"), spans ("over 2 weeks") and members of
     lists of numbers ("sides 7, 24 and 25": a worked example, not a measure) aside."""
-    if not _DIGIT.search(text):
+    if not _DIGIT.search(text) or len(_NUMBER_TOKEN.findall(text)) > MAX_NUMBERS:
         return []
     none: frozenset[str] = frozenset()
     spans: list[tuple[int, int, str, str, frozenset[str], frozenset[str]]] = []
@@ -136,9 +141,10 @@ def stated_values(text: str) -> list[Value]:
             kind = "count"
         spans.append((m.start(), m.end(), kind, number, heads, named))
     words = [
-        (m.start(), m.end(), m.group(0).lower())
+        (m.start(), w)
         for m in _WORD.finditer(text)
-        if not any(s <= m.start() < e for s, e, *_ in spans)
+        if _fold(w := m.group(0).lower()) not in STOP_WORDS
+        and not any(s <= m.start() < e for s, e, *_ in spans)
     ]
     values = []
     for start, end, kind, amount, heads, named in sorted(spans):
@@ -246,11 +252,13 @@ def _after(text: str, end: int) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(heads), frozenset(named)
 
 
-def _around(words: list[tuple[int, int, str]], start: int, end: int) -> list[str]:
-    """The ``WINDOW`` content words on each side of ``start:end``."""
-    content = [(s, w) for s, _, w in words if _fold(w) not in STOP_WORDS]
-    return [w for s, w in content if s < start][-WINDOW:] + [w for s, w in content if s >= end][
-        :WINDOW
+def _around(words: list[tuple[int, str]], start: int, end: int) -> list[str]:
+    """The ``WINDOW`` content words on each side of ``start:end`` (``words``: content words
+    with their offsets, in order)."""
+    first = bisect_left(words, (start, ""))
+    after = bisect_left(words, (end, ""))
+    return [w for _, w in words[max(0, first - WINDOW) : first]] + [
+        w for _, w in words[after : after + WINDOW]
     ]
 
 

@@ -99,3 +99,9 @@ def test_a_digest_of_many_values_changes_nothing():
     )
     assert value_change(digest, old) is None
     assert value_change(unit("I've now spent 4 hours on probability this week."), old)
+
+
+def test_a_table_of_numbers_states_no_measure():
+    table = " ".join(f"item {i} costs {3 * i} dollars and" for i in range(2000))
+    assert stated_values(table) == []
+    assert values("x" * 100_000 + " I now have 5 apples") == [("count", "5")]
