@@ -36,6 +36,10 @@ class RetrievalConfig:
     hits_per_episode: int = 3
     """At most this many hits (units or the episode itself) from one episode, so one long
     message or chunk cannot crowd every other source out of the results."""
+    next_hops: int = 2
+    """Documents placed right after the best hit because it names what they are about (their
+    topic): the next hop of a multi-hop question ("the author of the story behind X" -> X's
+    page names Dale Brown -> Dale Brown's page). 0 turns it off."""
     tolerance: float = 1e-6
     """PPR stops pushing mass from a node once its residual is below this times its degree."""
     max_iterations: int = 100

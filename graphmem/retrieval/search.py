@@ -18,6 +18,8 @@ from ..temporal import find_times
 from .ppr import PPRGraph, personalized_pagerank
 
 PASSAGE_LABELS: tuple[Label, ...] = ("unit", "episode")
+_TOPIC_UNITS = 8
+"""Units read per entity the best hit names, to find the documents about it."""
 
 
 @dataclass
@@ -146,7 +148,7 @@ class Retriever:
         ranked = self.rank(namespace, query, vector)
         if as_of is None:
             ranked = self._current_first(namespace, ranked)
-        hits = self._hits(namespace, ranked, k, as_of)
+        hits = self._next_hops(namespace, self._hits(namespace, ranked, k, as_of), ranked, as_of)
         if intent == "verbatim":
             return self._episodes_of(namespace, hits)[:k]
         if intent == "abstract":
@@ -167,6 +169,47 @@ class Retriever:
                 out.setdefault(graph.ids[i], score)
             out.setdefault(node_id, score)
         return list(out.items())
+
+    def _next_hops(
+        self,
+        namespace: str,
+        hits: list[Hit],
+        ranked: list[tuple[str, float]],
+        as_of: datetime | None,
+    ) -> list[Hit]:
+        """``hits`` with up to ``next_hops`` documents moved right after the best hit: those
+        whose topic the best hit's document names, best ranked first. Only when the best hit
+        comes from a document (its units have a topic); conversations are left as they are."""
+        if not hits or self.config.next_hops <= 0:
+            return hits
+        store, top = self.store, hits[0]
+        units = store.units_from_episodes(namespace, top.episode_ids)
+        if not any(a.role == "topic" for u in units for a in u.entities):
+            return hits
+        mentioned = sorted({a.entity_id for u in units for a in u.entities if a.role != "topic"})
+        names = [e.id for e in store.get_entities(namespace, mentioned) if e.type == "name"]
+        sketches = store.recent_units_of_entities(namespace, names, _TOPIC_UNITS)
+        about = [
+            u
+            for u in store.get_units(namespace, [s.id for s in sketches])
+            if _valid(u, as_of)
+            and not set(u.episode_ids) & set(top.episode_ids)
+            and any(a.role == "topic" and a.entity_id in names for a in u.entities)
+        ]
+        if not about:
+            return hits
+        score = dict(ranked)
+        best: dict[str, Unit] = {}  # per document, its best-ranked unit about the named topic
+        for unit in sorted(about, key=lambda u: (-score.get(u.id, 0.0), u.id)):
+            best.setdefault(unit.episode_ids[0], unit)
+        shown = {e: h for h in reversed(hits) for e in h.episode_ids}
+        chosen = sorted(best, key=lambda e: (e not in shown, -score.get(best[e].id, 0.0), e))[
+            : self.config.next_hops
+        ]
+        episodes = {e.id: e for e in store.get_episodes(namespace, chosen)}
+        hops = [shown.get(e) or _unit_hit(best[e], top.score, episodes) for e in chosen]
+        moved = {h.id for h in hops}
+        return ([top, *hops] + [h for h in hits[1:] if h.id not in moved])[: len(hits)]
 
     def _episodes_of(self, namespace: str, hits: list[Hit]) -> list[Hit]:
         """Each hit replaced by the episodes it comes from, in rank order, once each."""

@@ -64,3 +64,37 @@ def test_paraphrased_questions_find_the_memory(tmp_path, minilm):
         for question, source in expectations.items():
             top = mem.search(question, namespace="nia", k=3)[0]
             assert top.source_ids == [source], (question, top.text)
+
+
+DOCS = {
+    "Act of War: Direct Action": "Act of War: Direct Action is a 2005 real-time strategy video "
+    "game. Its story was written by the novelist Dale Brown.",
+    "Dale Brown": "Dale Brown is an American author of military techno-thriller novels. He was a "
+    "navigator in the United States Air Force.",
+    "Direct Action Committee": "The Direct Action Committee was a British pacifist group that "
+    "campaigned against nuclear weapons in the 1950s.",
+    "Real-time strategy": "Real-time strategy is a video game genre in which players move units "
+    "at the same time rather than in turns.",
+    "Juliet Belmas": "Juliet Belmas is a Canadian activist who took part in direct action "
+    "against a hydro substation.",
+}
+
+
+@pytest.mark.slow
+def test_the_document_the_best_hit_names_is_the_next_hop(tmp_path, minilm):
+    """A bridge question: the first document is found by its title; the second only because
+    the first names it, so it comes right after it."""
+    question = "What genre is the author of the story behind Act of War: Direct Action known for?"
+    with Memory(path=tmp_path / "m", embedder=minilm) as mem:
+        mem.add_messages(
+            [
+                {"text": f"{title}\n{text}", "source_id": title, "source": "document"}
+                for title, text in DOCS.items()
+            ],
+            namespace="wiki",
+        )
+        sources = [s for h in mem.search(question, namespace="wiki", k=4) for s in h.source_ids]
+        assert list(dict.fromkeys(sources))[:2] == ["Act of War: Direct Action", "Dale Brown"]
+        mem.config.retrieval.next_hops = 0
+        sources = [s for h in mem.search(question, namespace="wiki", k=4) for s in h.source_ids]
+        assert list(dict.fromkeys(sources))[1] != "Dale Brown"
