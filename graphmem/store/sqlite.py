@@ -552,7 +552,8 @@ class SQLiteStore:
 
     def units_of_entity(self, namespace: str, entity_id: str) -> list[Unit]:
         rows = self._query(
-            "SELECT src FROM edges WHERE dst = ? AND type = 'INVOLVES' AND namespace = ?",
+            "SELECT src FROM edges INDEXED BY edges_dst "
+            "WHERE dst = ? AND type = 'INVOLVES' AND namespace = ?",
             (entity_id, namespace),
         )
         return self.get_units(namespace, [r[0] for r in rows])
@@ -606,7 +607,10 @@ class SQLiteStore:
         if not episode_ids:
             return []
         rows = self._query_in(
-            "SELECT src FROM edges WHERE namespace = ? AND dst IN ({in}) AND type = 'FROM'",
+            # By destination: the planner would pick (namespace, type, ...) and read every FROM
+            # edge of the namespace (12 ms at 100k units).
+            "SELECT src FROM edges INDEXED BY edges_dst "
+            "WHERE namespace = ? AND dst IN ({in}) AND type = 'FROM'",
             episode_ids,
             [namespace],
         )
