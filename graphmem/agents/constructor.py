@@ -10,6 +10,7 @@ import numpy as np
 from ..config import ConstructorConfig
 from ..embed import Embedder, Span, embed_passages, unit_rows
 from ..llm.base import Decisions, UnitDraft
+from ..llm.zero import document_topic
 from ..models import ENTITY_NAMESPACE, Episode, Involvement, Summary, Unit
 from ..store.base import Batch, GraphStore
 from ..text import canonical, clean
@@ -62,6 +63,7 @@ class Constructor:
             episodes, {s: previous[i].text for s, i in ids.items() if i in previous}
         )
         drafts = [d for d in extraction.units if set(d.episode_ids) <= known]
+        _add_topics(episodes, drafts)
         resolver = EntityResolver(
             self.store,
             self.embedder,
@@ -183,3 +185,15 @@ class Constructor:
             entities=list(arms.values()),
             episode_ids=draft.episode_ids,
         )
+
+
+def _add_topics(episodes: list[Episode], drafts: list[UnitDraft]) -> None:
+    """Every unit of a document chunk involves the chunk's topic (``document_topic``), whoever
+    extracted it: the model's units name what a sentence says, not what the page is about, and
+    the Retriever's next hop follows topics."""
+    topics = {ep.id: topic for ep in episodes if (topic := document_topic(ep)) is not None}
+    for draft in drafts:
+        for episode_id in draft.episode_ids:
+            topic = topics.get(episode_id)
+            if topic and all(canonical(m.name) != canonical(topic.name) for m in draft.mentions):
+                draft.mentions.append(topic)

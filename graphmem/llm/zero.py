@@ -58,11 +58,12 @@ _KIND_RULES: list[tuple[UnitKind, re.Pattern[str]]] = [
 _CALENDAR_WORDS = frozenset(MONTHS) | frozenset(WEEKDAYS)
 
 
-def _topic(ep: Episode, clauses: list[str]) -> MentionDraft | None:
+def document_topic(ep: Episode) -> MentionDraft | None:
     """What a document chunk is about: the first name in its first sentence (a title, or the
     subject of an encyclopedic opening). Its later sentences ("She studied chemistry") are about
     it too, so every unit of the chunk involves it. Messages have their speaker instead."""
-    if ep.source != "document" or not clauses:
+    clauses = sentences(ep.content) if ep.source == "document" else []
+    if not clauses:
         return None
     first = clauses[0]
     names = [
@@ -116,7 +117,7 @@ class ZeroLLM:
             if ep.session:
                 sessions[ep.session].append(ep)
             clauses = sentences(ep.content)
-            topic = _topic(ep, clauses)
+            topic = document_topic(ep)
             for clause in clauses:
                 draft = self._clause(ep, clause, topic)
                 if draft is not None:

@@ -81,6 +81,27 @@ def units_by_object(mem: Memory, namespace: str = "u") -> dict[str, object]:
     return {u.object: u for u in mem.history("user", namespace=namespace)}
 
 
+def test_model_units_of_a_document_involve_its_topic(tmp_path: Path) -> None:
+    """The model names what a sentence says; the Constructor adds what the page is about."""
+
+    def reply(operation: str, data: dict):
+        if operation == "extract":
+            (ep,) = data["episodes"]
+            return {
+                "units": [
+                    unit("She served as ambassador to Ghana.", [ep["n"]], ["Ghana", "ambassador"])
+                ]
+            }
+        return script()(operation, data)
+
+    with memory(tmp_path, ScriptedLLM(reply)) as mem:
+        text = "Shirley Temple\nShirley Temple was an actress. She served as ambassador to Ghana."
+        mem.add(text, namespace="wiki", source="document")
+        (ghana,) = mem.history("Ghana", namespace="wiki")
+        (topic,) = mem.store.find_entities("wiki", ["shirley temple"])
+        assert {a.entity_id: a.role for a in ghana.entities}[topic.id] == "topic"
+
+
 def test_update_supersedes_and_history_keeps_both(tmp_path: Path) -> None:
     with memory(tmp_path, ScriptedLLM(script())) as mem:
         mem.add("I live in Paris.", namespace="u", at=JAN)
