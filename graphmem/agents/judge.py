@@ -62,6 +62,7 @@ class Judge:
             self.store.recent_units_of_entities(namespace, entity_ids, PER_ENTITY)
         )
         measured = self._measured(namespace, units)
+        known |= {u.id: u for us in measured.values() for u in us}
         candidates: list[tuple[Unit, list[str]]] = []
         earlier: list[Unit] = []  # the batch's units stating values so far
         for unit in sorted(units, key=_when):
