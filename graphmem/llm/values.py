@@ -40,8 +40,22 @@ PRESENT_TENSE = re.compile(r"\b(?:is|are|am|has|have|now|currently)\b|'(?:re|m|v
 """A statement of how things are, not of something that happened ("I ran 5 km")."""
 _REFERENCE = datetime(2000, 1, 1)
 """Any reference will do: dates are compared by month and day."""
-_NOT_A_LEVEL = re.compile(r"\b(?:by|from)\s+$", re.I)
-"""A value after these is a difference or a former level ("improved by 20%", "from 70%")."""
+_DIFFERENCE = re.compile(r"\bby\s+$", re.I)
+"""An amount after this is a difference, not a level ("improved by 20%")."""
+_FORMER = re.compile(r"\bfrom\s+$", re.I)
+"""A value after this is a former level ("from 70% to 90%"), not one the statement holds."""
+_TO = re.compile(r"\s*to\s+", re.I)
+_ROLES = (
+    (
+        "end",
+        re.compile(r"\b(?:by|until|till|before|due(?:\s+(?:on|by))?|deadline(?:\s+is)?)\s+$", re.I),
+    ),
+    ("start", re.compile(r"\b(?:start\w*|since|begin\w*)(?:\s+on)?\s+$", re.I)),
+    ("at", re.compile(r"\b(?:on|at)\s+$", re.I)),
+)
+"""What a date or clock time is the time of: an end ("by May 13"), a start ("starting April 6")
+or the time something happens ("on May 5"); a value of one role never replaces one of another
+("to April 22" replaces any)."""
 _SPAN_BEFORE = re.compile(
     r"\b(?:over|within|in|for|during|every|each|after)\s+(?:the\s+)?(?:first\s+|last\s+|past\s+|"
     r"next\s+)?$",
@@ -90,12 +104,19 @@ class Value:
     named: frozenset[str] = frozenset()
     """Words a statement must use to speak of the same measure: the first word after the
     amount and the period of a rate ("10 classification problems", "1,200 words per week")."""
+    former: str = ""
+    """The amount it replaced, when the statement says so ("from 70% to 90%": "70")."""
+    role: str = ""
+    """For a date or clock time: "end", "start", "at" or "" (see ``_ROLES``)."""
 
     def closeness(self, other: Value) -> int:
         """How many words say that two values measure the same thing: their common context
-        words, if they are of the same kind and count the same thing (else 0)."""
+        words, if they are of the same kind, count the same thing and play the same role
+        (else 0)."""
         heads = not self.heads or not other.heads or bool(self.heads & other.heads)
-        return len(self.context & other.context) if self.kind == other.kind and heads else 0
+        roles = not self.role or not other.role or self.role == other.role
+        same = self.kind == other.kind and heads and roles
+        return len(self.context & other.context) if same else 0
 
 
 def stated_values(text: str) -> list[Value]:
@@ -105,23 +126,24 @@ def stated_values(text: str) -> list[Value]:
     lists of numbers ("sides 7, 24 and 25": a worked example, not a measure) aside."""
     if not _DIGIT.search(text) or len(_NUMBER_TOKEN.findall(text)) > MAX_NUMBERS:
         return []
-    none: frozenset[str] = frozenset()
-    spans: list[tuple[int, int, str, str, frozenset[str], frozenset[str]]] = []
+    spans: list[_Span] = []
     for t in find_times(text, _REFERENCE):
         if t.granularity == "day" and _DIGIT.search(t.text):
-            spans.append((t.start, t.end, "date", t.when.strftime("%m-%d"), none, none))
+            spans.append(
+                _Span(t.start, t.end, "date", t.when.strftime("%m-%d"), *_after(text, t.end))
+            )
         else:
-            spans.append((t.start, t.end, "", "", none, none))
+            spans.append(_Span(t.start, t.end))
     for m in _TIME_OF_DAY.finditer(text):
         hour = int(m.group(1)) % 12 + (12 if m.group(3).lower() == "p" else 0)
-        spans.append((m.start(), m.end(), "time", f"{hour:02d}:{m.group(2) or '00'}", none, none))
+        spans.append(_Span(m.start(), m.end(), "time", f"{hour:02d}:{m.group(2) or '00'}"))
     listed = _listed(text)
     for m in _AMOUNT.finditer(text):
         if (
             m.start() in listed
             or _LABEL.search(text, 0, m.start())
-            or _NOT_A_LEVEL.search(text, 0, m.start())
-            or any(s <= m.start() < e for s, e, *_ in spans)
+            or _DIFFERENCE.search(text, 0, m.start())
+            or any(s.start <= m.start() < s.end for s in spans)
         ):
             continue
         number = m.group("number").replace(",", "")
@@ -139,21 +161,60 @@ def stated_values(text: str) -> list[Value]:
             continue  # a year
         else:
             kind = "count"
-        spans.append((m.start(), m.end(), kind, number, heads, named))
+        spans.append(_Span(m.start(), m.end(), kind, number, heads, named))
     words = [
         (m.start(), w)
         for m in _WORD.finditer(text)
         if _fold(w := m.group(0).lower()) not in STOP_WORDS
-        and not any(s <= m.start() < e for s, e, *_ in spans)
+        and not any(s.start <= m.start() < s.end for s in spans)
     ]
     values = []
-    for start, end, kind, amount, heads, named in sorted(spans):
-        if kind:
-            around = _around(words, start, end)
-            context = frozenset(map(_fold, around))
-            cued = any(_CUE.match(w) for w in around)
-            values.append(Value(kind, amount, heads, context, cued, named))
+    former: _Span | None = None
+    for span in sorted(spans, key=lambda s: s.start):
+        if not span.kind:
+            continue
+        if _FORMER.search(text, 0, span.start):
+            former = span
+            continue
+        replaced = (
+            former.amount
+            if former and former.kind == span.kind and _TO.fullmatch(text, former.end, span.start)
+            else ""
+        )
+        around = _around(words, span.start, span.end)
+        role = next(
+            (
+                r
+                for r, cue in _ROLES
+                if span.kind in ("date", "time") and cue.search(text, 0, span.start)
+            ),
+            "",
+        )
+        values.append(
+            Value(
+                span.kind,
+                span.amount,
+                span.heads,
+                frozenset(map(_fold, around)),
+                any(_CUE.match(w) for w in around),
+                span.named,
+                replaced,
+                role,
+            )
+        )
     return values
+
+
+@dataclass(frozen=True)
+class _Span:
+    """Where a value stands in a text (``kind`` empty: a time mention that is no value)."""
+
+    start: int
+    end: int
+    kind: str = ""
+    amount: str = ""
+    heads: frozenset[str] = frozenset()
+    named: frozenset[str] = frozenset()
 
 
 def new_value_words(unit: Unit) -> str:
@@ -196,6 +257,7 @@ def value_change(new: Unit, old: Unit) -> tuple[int, str] | None:
         if value.cued and (plans or value.kind not in ("date", "time"))
         for before in old_said.values
         if before.amount != value.amount
+        and value.former in ("", before.amount)
         and value.named <= old_said.words
         and before.named <= new_said.words
     ]

@@ -36,6 +36,17 @@ def test_years_versions_labels_lists_differences_and_spans_are_not_measures():
     assert values("Day 5: finish task 2") == []
     assert values("a triangle with sides 7 cm, 24 cm, and 25 cm") == []
     assert values("my accuracy improved by 20%, from 60% over 2 weeks") == []
+    assert values("the launch moved from November 15 to") == []
+
+
+def test_a_value_from_a_former_one_changes_only_a_statement_of_that_one():
+    (raised,) = stated_values("I've increased my weekly word count from 1,200 to 1,500 words")
+    assert (raised.amount, raised.former) == ("1500", "1200")
+    said = "I've increased my weekly word count target from 1,200 to 1,500 words."
+    first = unit("My weekly word count target is 1,200 words.")
+    adjusted = unit("My weekly word count target was adjusted to 1,350 words.")
+    assert value_change(unit(said), first)[1] == "1200 -> 1500"
+    assert value_change(unit(said), adjusted) is None  # it recounts another change
 
 
 def test_a_measure_is_named_by_its_first_word_and_the_period_of_a_rate():
@@ -89,6 +100,30 @@ def test_dates_and_times_change_between_plans_only():
     assert value_change(moved, booked)[1] in {"04-21 -> 04-22", "15:00 -> 11:00"}
     went = unit("I had a Zoom call with the creative director on April 2 at 3 PM.", "event")
     assert value_change(moved, went) is None
+
+
+def test_a_date_keeps_its_role_and_what_it_is_the_date_of():
+    (due,) = stated_values("I won't meet the new April 25 deadline for my draft")
+    assert due.named == {"deadlin"}
+    assert stated_values("I'll finish my draft by May 13")[0].role == "end"
+    assert stated_values("writing sessions starting April 6")[0].role == "start"
+    switched = unit("I'm switching my draft to Scrivener on May 5 to organize my writing.", "plan")
+    due = unit("I'm organizing my writing so my draft is now done by May 13.", "plan")
+    assert value_change(due, switched) is None  # when it happens is not when it is due
+    sessions = unit(
+        "I'm worried my writing sessions starting April 6 won't fit my schedule.", "plan"
+    )
+    finish = unit("I'm worried my writing schedule now has me finish by May 13.", "plan")
+    assert value_change(finish, sessions) is None  # a start is not an end
+    deadline = unit(
+        "I'm worried I won't meet the new April 25 deadline with my writing schedule.", "plan"
+    )
+    launch = unit(
+        "I'm worried the launch was moved to November 22, so my writing schedule shifts.", "plan"
+    )
+    assert value_change(launch, deadline) is None  # the date of another thing
+    later = unit("I'm worried about my writing schedule now that the deadline is April 28.", "plan")
+    assert value_change(later, deadline)[1] == "04-25 -> 04-28"
 
 
 def test_a_digest_of_many_values_changes_nothing():
