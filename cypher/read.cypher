@@ -103,6 +103,15 @@ RETURN e {.id, .namespace, .content, .source, .speaker, .session, .source_id, .o
   .recorded_at, .status, .error, .seq} AS node
 ORDER BY e.seq
 
+// name: speakers
+MATCH (e:Episode)
+WHERE e.namespace = $namespace AND e.id IN $ids
+RETURN e.id AS id, [e.speaker] AS speakers
+UNION ALL
+MATCH (u:Unit)-[:FROM]->(e:Episode)
+WHERE u.namespace = $namespace AND u.id IN $ids AND e.namespace = $namespace
+RETURN u.id AS id, [said IN collect([e.speaker]) | said[0]] AS speakers
+
 // name: vector_search
 CALL db.index.vector.queryNodes($index, $fetch, $vector)
 YIELD node, score

@@ -33,6 +33,12 @@ class RetrievalConfig:
             "CONFLICTS_WITH": 1.0,
         }
     )
+    assistant_speakers: tuple[str, ...] = ("assistant", "ai")
+    """Speakers whose messages are an assistant's replies (the OpenAI and LangChain role names)."""
+    assistant_weight: float = 0.5
+    """A reply's weight as a search seed, against 1 for anything else. In a user–assistant chat
+    the user's messages state the facts memory is asked about; the replies echo them at length
+    and would otherwise outnumber them among the matches."""
     hits_per_episode: int = 3
     """At most this many hits (units or the episode itself) from one episode, so one long
     message or chunk cannot crowd every other source out of the results."""

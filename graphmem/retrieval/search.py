@@ -66,7 +66,24 @@ class Retriever:
             )
         keys = list(find_mentions(query, find_times(query, datetime.now(UTC))))
         entities = {ent.id: 1.0 for ent in store.find_entities(namespace, keys)}
-        return Candidates(passages, entities)
+        return Candidates(self._weigh_replies(namespace, passages), entities)
+
+    def _weigh_replies(self, namespace: str, passages: dict[str, float]) -> dict[str, float]:
+        """``passages`` with an assistant's replies (every speaker behind the passage is one)
+        weighted by ``assistant_weight``."""
+        cfg = self.config
+        if cfg.assistant_weight == 1.0 or not passages:
+            return passages
+        replies = {s.lower() for s in cfg.assistant_speakers}
+
+        def reply(speakers: set[str | None]) -> bool:
+            return bool(speakers) and all(s is not None and s.lower() in replies for s in speakers)
+
+        said = self.store.speakers(namespace, list(passages))
+        return {
+            node_id: score * cfg.assistant_weight if reply(said.get(node_id, set())) else score
+            for node_id, score in passages.items()
+        }
 
     def graph(self, namespace: str) -> PPRGraph:
         """The namespace's PPR graph, rebuilt only when the store's adjacency changed."""

@@ -157,6 +157,10 @@ class GraphStore(Protocol):
     def episodes_by_source(self, namespace: str, source_ids: list[str]) -> list[Episode]:
         """Episodes with one of these ``source_id`` values, oldest first."""
 
+    def speakers(self, namespace: str, ids: list[str]) -> dict[str, set[str | None]]:
+        """Who said each of these passages: an episode's speaker, the speakers of the episodes a
+        unit was built from. Ids of neither are left out."""
+
     def update_units(self, namespace: str, updates: list[UnitUpdate]) -> None: ...
 
     def erase(self, namespace: str, node_id: str) -> bool:

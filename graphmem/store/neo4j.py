@@ -434,6 +434,10 @@ class Neo4jStore:
         rows = self._q("read", "episodes_by_source", namespace=namespace, source_ids=source_ids)
         return [episode_from(r["node"]) for r in rows]
 
+    def speakers(self, namespace: str, ids: list[str]) -> dict[str, set[str | None]]:
+        rows = self._q("read", "speakers", namespace=namespace, ids=ids) if ids else []
+        return {r["id"]: set(r["speakers"]) for r in rows}
+
     def units_of_entity(self, namespace: str, entity_id: str) -> list[Unit]:
         rows = self._q("read", "units_of_entity", namespace=namespace, entity_id=entity_id)
         return self.get_units(namespace, [r["id"] for r in rows])

@@ -627,6 +627,26 @@ class SQLiteStore:
         )
         return sorted((_episode(r) for r in rows), key=lambda ep: ep.seq or 0)
 
+    def speakers(self, namespace: str, ids: list[str]) -> dict[str, set[str | None]]:
+        if not ids:
+            return {}
+        rows = self._query_in(
+            "SELECT id, speaker FROM episodes WHERE +namespace = ? AND id IN ({in})",
+            ids,
+            [namespace],
+        )
+        rows += self._query_in(
+            "SELECT f.src, e.speaker FROM edges f INDEXED BY edges_src "
+            "JOIN episodes e ON e.id = f.dst "
+            "WHERE f.namespace = ? AND f.src IN ({in}) AND f.type = 'FROM'",
+            ids,
+            [namespace],
+        )
+        said: dict[str, set[str | None]] = {}
+        for node_id, speaker in rows:
+            said.setdefault(node_id, set()).add(speaker)
+        return said
+
     def get_summaries(self, namespace: str, ids: list[str]) -> list[Summary]:
         if not ids:
             return []

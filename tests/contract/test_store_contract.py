@@ -279,6 +279,23 @@ def test_previous_episode_and_units_from_episodes(store, ns, world):
     assert store.units_from_episodes(ns + "-other", [world["e1"].id]) == []
 
 
+def test_speakers_of_episodes_and_units(store, ns, world):
+    e3 = episode(ns, "Sure, Paris it is.", minutes=2, speaker="assistant")
+    e4 = episode(ns, "No speaker here.", minutes=3)
+    store.write(Batch(episodes=[e3, e4]))
+    both = unit(ns, "Paris it is", [world["alice"], world["paris"]], [world["e1"], e3], 12)
+    store.write(Batch(units=[both], processed={e3.id: vec(22), e4.id: vec(23)}))
+    ids = [e3.id, e4.id, world["u1"].id, both.id, world["alice"].id, "missing"]
+    assert store.speakers(ns, ids) == {
+        e3.id: {"assistant"},
+        e4.id: {None},
+        world["u1"].id: {"Alice"},
+        both.id: {"Alice", "assistant"},
+    }
+    assert store.speakers(ns + "-other", ids) == {}
+    assert store.speakers(ns, []) == {}
+
+
 def test_episode_vectors(store, ns, world):
     got = store.episode_vectors(ns, [world["e2"].id, world["e1"].id, "missing"])
     assert set(got) == {world["e1"].id, world["e2"].id}

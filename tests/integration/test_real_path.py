@@ -98,3 +98,32 @@ def test_the_document_the_best_hit_names_is_the_next_hop(tmp_path, minilm):
         mem.config.retrieval.next_hops = 0
         sources = [s for h in mem.search(question, namespace="wiki", k=4) for s in h.source_ids]
         assert list(dict.fromkeys(sources))[1] != "Dale Brown"
+
+
+@pytest.mark.slow
+def test_the_users_own_statement_outranks_the_replies_that_echo_it(tmp_path, minilm):
+    chat = [
+        (
+            "user",
+            "I'm struggling to meet my writing goals, like targeting 1,200 words per week, "
+            "tracked with Google Docs word count stats.",
+        ),
+        (
+            "assistant",
+            "Targeting 1,200 words per week is a realistic writing goal. Track "
+            "your weekly word count in Google Docs and review your progress every Sunday.",
+        ),
+        ("user", "I just found out my weekly word count target was adjusted to 1,350 words."),
+        (
+            "assistant",
+            "Adjusting your weekly word count target to 1,350 words is a good "
+            "step: aim for 270 words a day over five writing days.",
+        ),
+        ("assistant", "Weekly word count targets work best when split into daily targets."),
+    ]
+    question = "What is my weekly word count target for my writing goals?"
+    with Memory(path=tmp_path / "m", embedder=minilm) as mem:
+        mem.add_messages([{"role": r, "text": t} for r, t in chat], namespace="chat")
+        hits = mem.search(question, namespace="chat", k=3)
+        assert [h.speaker for h in hits[:2]] == ["user", "user"], [h.text for h in hits]
+        assert "1,350" in hits[0].text  # the newer target replaced the older one

@@ -1,0 +1,43 @@
+"""Search weighs an assistant's replies below what the user said: the replies echo the user's
+facts at length and would otherwise outrank them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from graphmem import HashEmbedder, Memory
+
+CHAT = [
+    ("user", "My weekly word count target is 1,350 words."),
+    (
+        "assistant",
+        "A weekly word count target of 1,350 words is a good target: split the weekly word "
+        "count into daily targets.",
+    ),
+    ("user", "I also want to read more novels this summer."),
+    (
+        "assistant",
+        "To hit a weekly word count target, track the word count of each session against "
+        "the weekly target.",
+    ),
+]
+QUESTION = "What is my weekly word count target?"
+
+
+def first_speaker(mem: Memory) -> str | None:
+    return mem.search(QUESTION, namespace="chat", k=3)[0].speaker
+
+
+@pytest.mark.parametrize("assistant", ["assistant", "AI"])
+def test_the_users_statement_comes_before_the_replies_that_echo_it(
+    tmp_path: Path, assistant: str
+) -> None:
+    with Memory(path=tmp_path / "m", embedder=HashEmbedder()) as mem:
+        chat = [{"role": assistant if r == "assistant" else r, "text": t} for r, t in CHAT]
+        mem.add_messages(chat, namespace="chat")
+        mem.config.retrieval.assistant_weight = 1.0
+        assert first_speaker(mem) == assistant  # the echoes match more words
+        mem.config.retrieval.assistant_weight = 0.5
+        assert first_speaker(mem) == "user"
