@@ -118,6 +118,50 @@ def _ids(values: list[Any]) -> list[str]:
     return [str(v) for v in values]
 
 
+def _evidence(ids: Any) -> list[str]:
+    """Every message id a question cites, however its ``source_chat_ids`` nest them."""
+    if isinstance(ids, dict):
+        return [i for v in ids.values() for i in _evidence(v)]
+    if isinstance(ids, list):
+        return [i for v in ids for i in _evidence(v)]
+    return [] if ids is None else [str(ids)]
+
+
+def _score_update(
+    cited: dict[str, Any],
+    ranked: dict[str, list[str]],
+    k: int,
+    superseded: set[str],
+    updates: dict[str, dict[str, list[float]]],
+) -> None:
+    original = _ids(cited["original_info"])
+    updated = _ids(cited["updated_info"])
+    for system, order in ranked.items():
+        for name, value in update_scores(order, original, updated, k).items():
+            updates[system].setdefault(name, []).append(value)
+    older = [i for i in original if i not in updated]
+    if older:
+        updates["graphmem"].setdefault("original_superseded", []).append(
+            float(any(i in superseded for i in older))
+        )
+
+
+def _score_conflict(
+    cited: dict[str, Any],
+    ranked: dict[str, list[str]],
+    hits: list[Hit],
+    k: int,
+    conflicts: dict[str, dict[str, list[float]]],
+) -> None:
+    first = _ids(cited["first_statement"])
+    second = _ids(cited["second_statement"])
+    for system, order in ranked.items():
+        conflicts[system].setdefault("both_retrieved", []).append(
+            both_retrieved(order, first, second, k)
+        )
+    conflicts["graphmem"].setdefault("flagged", []).append(flagged(hits, first, second))
+
+
 def run(
     data: Path,
     k: int,
@@ -130,6 +174,7 @@ def run(
     systems = ("graphmem", "dense", "bm25")
     updates: dict[str, dict[str, list[float]]] = {s: {} for s in systems}
     conflicts: dict[str, dict[str, list[float]]] = {s: {} for s in systems}
+    evidence_recall: dict[str, dict[str, list[float]]] = {s: {} for s in systems}
     clock = Stopwatch()
     ingest_s, count = 0.0, 0
     with tempfile.TemporaryDirectory() as tmp, Memory(path=tmp, embedder=embedder, llm=llm) as mem:
@@ -155,27 +200,19 @@ def run(
                 ep.source_id for ep in mem.store.get_episodes(namespace, stale) if ep.source_id
             }
 
-            for q in probes.get("knowledge_update", []):
-                original = _ids(q["source_chat_ids"]["original_info"])
-                updated = _ids(q["source_chat_ids"]["updated_info"])
-                ranked, _ = _rankings(mem, namespace, others, q["question"], k, clock)
-                for system in systems:
-                    for name, value in update_scores(ranked[system], original, updated, k).items():
-                        updates[system].setdefault(name, []).append(value)
-                older = [i for i in original if i not in updated]
-                if older:
-                    updates["graphmem"].setdefault("original_superseded", []).append(
-                        float(any(i in superseded for i in older))
-                    )
-            for q in probes.get("contradiction_resolution", []):
-                first = _ids(q["source_chat_ids"]["first_statement"])
-                second = _ids(q["source_chat_ids"]["second_statement"])
-                ranked, hits = _rankings(mem, namespace, others, q["question"], k, clock)
-                for system in systems:
-                    conflicts[system].setdefault("both_retrieved", []).append(
-                        both_retrieved(ranked[system], first, second, k)
-                    )
-                conflicts["graphmem"].setdefault("flagged", []).append(flagged(hits, first, second))
+            for category, questions in probes.items():
+                for q in questions:
+                    evidence = _evidence(q.get("source_chat_ids"))
+                    if not evidence:
+                        continue
+                    ranked, hits = _rankings(mem, namespace, others, q["question"], k, clock)
+                    for system in systems:
+                        found = recall(ranked[system], evidence, k)
+                        evidence_recall[system].setdefault(category, []).append(found)
+                    if category == "knowledge_update":
+                        _score_update(q["source_chat_ids"], ranked, k, superseded, updates)
+                    elif category == "contradiction_resolution":
+                        _score_conflict(q["source_chat_ids"], ranked, hits, k, conflicts)
             if progress:
                 print(f"{namespace}: {len(msgs)} messages", flush=True)
     report: dict[str, Any] = {"systems": {}, "k": k}
@@ -183,6 +220,10 @@ def run(
         report["systems"][system] = {
             "knowledge_update": {name: mean(v) for name, v in updates[system].items()},
             "contradiction_resolution": {name: mean(v) for name, v in conflicts[system].items()},
+            f"evidence_recall@{k}": {
+                **{name: mean(v) for name, v in evidence_recall[system].items()},
+                "overall": mean([x for v in evidence_recall[system].values() for x in v]),
+            },
         }
         if system != "graphmem":  # plain rankings keep no versions and flag nothing
             report["systems"][system]["knowledge_update"]["original_superseded"] = None

@@ -146,6 +146,7 @@ PROBES = {
             "source_chat_ids": {"first_statement": [2], "second_statement": [3]},
         }
     ],
+    "information_extraction": [{"question": "What is my cat called?", "source_chat_ids": [2]}],
 }
 
 
@@ -198,6 +199,14 @@ def test_bench_beam_update_is_superseded(tmp_path):
     assert graphmem["knowledge_update"]["updated_above_original"] == 1.0
     assert graphmem["knowledge_update"]["updated_in_top_k"] == 1.0
     assert graphmem["contradiction_resolution"]["flagged"] == 0.0  # nothing conflicts here
+    assert graphmem["evidence_recall@3"]["information_extraction"] == 1.0
+    for system in report["systems"].values():  # every cited message of every question
+        assert set(system["evidence_recall@3"]) == {
+            "knowledge_update",
+            "contradiction_resolution",
+            "information_extraction",
+            "overall",
+        }
     for name in ("dense", "bm25"):
         assert report["systems"][name]["knowledge_update"]["original_superseded"] is None
         assert set(report["systems"][name]["contradiction_resolution"]) == {
