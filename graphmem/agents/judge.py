@@ -64,17 +64,17 @@ class Judge:
         measured = self._measured(namespace, units)
         known |= {u.id: u for us in measured.values() for u in us}
         candidates: list[tuple[Unit, list[str]]] = []
-        earlier: list[Unit] = []  # the batch's units stating values so far
+        said = self._said_order(namespace, units)
+        valued = [u for u in units if states_values(u)]
         for unit in sorted(units, key=_when):
             same = seen.setdefault(slot_key(unit), []) if unit.predicate else []
             ids = [u.id for u in same[-MAX_CANDIDATES:]] or neighbours.related(unit)
             if unit.id in measured:  # the closest measures first: the verdict is on one unit
+                earlier = [u for u in valued if said[u.id] < said[unit.id]]
                 ids = list(dict.fromkeys(_same_measure(unit, measured[unit.id] + earlier) + ids))
             candidates.append((unit, ids))
             same.append(unit)
             neighbours.add(_sketch(unit))
-            if states_values(unit):
-                earlier.append(unit)
         missing = {i for _, ids in candidates for i in ids} - set(known)
         known |= {u.id: u for u in self.store.get_units(namespace, list(missing))}
         comparisons = [
@@ -90,6 +90,17 @@ class Judge:
             if verdict.relation != "compatible" and existing is not None:
                 reviews.append(Review(comparison.new, verdict, existing))
         return reviews
+
+    def _said_order(self, namespace: str, units: list[Unit]) -> dict[str, tuple]:
+        """When each unit was said: its first episode's time and place in the log (a plan's
+        valid time is the day it is for, so "done by May 15", said first, would sort after
+        "done by May 13")."""
+        episode_ids = list({e for u in units for e in u.episode_ids})
+        said = {
+            e.id: (e.occurred_at, e.seq or 0)
+            for e in self.store.get_episodes(namespace, episode_ids)
+        }
+        return {u.id: min(said[e] for e in u.episode_ids if e in said) for u in units}
 
     def _measured(self, namespace: str, units: list[Unit]) -> dict[str, list[Unit]]:
         """For each unit stating a new value: the stored active units that full-text search

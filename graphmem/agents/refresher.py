@@ -148,6 +148,10 @@ def _stems(text: str) -> set[str]:
 
 
 def _later_or_same(a: Unit, b: Unit) -> bool:
-    """Whether ``a`` holds from ``b``'s start or later (valid time, then recording time)."""
+    """Whether ``a`` holds from ``b``'s start or later (valid time, then recording time). Of two
+    plans, the one recorded later: a plan's valid time is the day it is for, and a meeting moved
+    to an earlier day is still the newer plan."""
+    if a.kind == b.kind == "plan":
+        return a.recorded_at >= b.recorded_at
     epoch = datetime.min.replace(tzinfo=UTC)
     return (a.valid_from or epoch, a.recorded_at) >= (b.valid_from or epoch, b.recorded_at)

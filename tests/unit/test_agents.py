@@ -282,6 +282,43 @@ def test_zero_mode_updates_a_value_restated_in_other_words(tmp_path: Path) -> No
         assert {u.status for u in mem.history("problem", namespace="u")} == {"active"}
 
 
+def test_zero_mode_value_changes_follow_the_order_things_were_said(tmp_path: Path) -> None:
+    """In one batch, a plan said first is the older statement even when the day it is for
+    comes later than the newer one's."""
+    with Memory(path=tmp_path / "m", embedder=HashEmbedder()) as mem:
+        said = {"speaker": "Ann"}
+        mem.add_messages(
+            [
+                {
+                    "text": "I'm finalizing the first draft of my essay by May 15, and I have "
+                    "4,500 words to submit.",
+                    "at": MAR,
+                    **said,
+                },
+                {"text": "Any tips for a good essay title?", "at": MAR, **said},
+                {
+                    "text": "My final essay draft reached 4,700 words by May 13, more words than "
+                    "I initially targeted.",
+                    "at": "2024-03-06T09:00:00",
+                    **said,
+                },
+            ],
+            namespace="u",
+        )
+        units = mem.history("draft", namespace="u")
+        (old,) = [u for u in units if "4,500" in u.text]
+        (new,) = [u for u in units if "4,700" in u.text]
+        assert old.status == "superseded" and "4500 -> 4700" in old.reason
+        assert new.status == "active"
+        call = "a Zoom call with the creative director"
+        mem.add(f"I have {call} on May 21 at 3 PM.", namespace="u", at=MAR, **said)
+        later = "2024-03-07T09:00:00"
+        mem.add(f"I'm moving {call} to May 19 at 3 PM instead.", namespace="u", at=later, **said)
+        moved, booked = sorted(mem.history("Zoom", namespace="u"), key=lambda u: u.valid_from)
+        assert "May 19" in moved.text and moved.status == "active"  # an earlier day, newer plan
+        assert "May 21" in booked.text and booked.status == "superseded"
+
+
 def test_bare_scratch_that_retracts_the_speakers_previous_message(tmp_path: Path) -> None:
     """In the same batch or a later one, and skipping other speakers' messages in between."""
     with Memory(path=tmp_path / "m", embedder=HashEmbedder()) as mem:
