@@ -121,9 +121,9 @@ class Value:
 
 def stated_values(text: str) -> list[Value]:
     """The amounts, dates and clock times ``text`` states in digits (none in a text of more than
-    ``MAX_NUMBERS`` numbers); years, versions, labels,
-    relative days ("tomorrow"), differences ("by 20%"), spans ("over 2 weeks") and members of
-    lists of numbers ("sides 7, 24 and 25": a worked example, not a measure) aside."""
+    ``MAX_NUMBERS`` numbers); years, versions, labels, relative days ("tomorrow"), differences
+    ("by 20%"), former levels ("from 70%": the next value's ``former``), spans ("over 2 weeks")
+    and members of lists of numbers ("sides 7, 24 and 25": a worked example) aside."""
     if not _DIGIT.search(text) or len(_NUMBER_TOKEN.findall(text)) > MAX_NUMBERS:
         return []
     spans: list[_Span] = []
@@ -235,7 +235,9 @@ def value_change(new: Unit, old: Unit) -> tuple[int, str] | None:
     counting the same thing (each statement uses the words that name the other's measure),
     among common words (the more, the closer). Both statements are the same subject's, in the
     first person, with at least ``MIN_SHARED_WORDS`` content words in common and at most
-    ``MAX_VALUES`` values; dates and clock times change only between plans (a rescheduling);
+    ``MAX_VALUES`` values; a statement that tells a change from a former value ("from 70% to
+    90%") changes only one that states or tells that value; dates and clock times change only
+    between plans (a rescheduling);
     two occurrences (events, or statements in the past tense) on different days are two
     occurrences, whatever their amounts ("I ran 5 km", then "I ran 10 km"). None when it
     changes nothing."""
@@ -250,6 +252,11 @@ def value_change(new: Unit, old: Unit) -> tuple[int, str] | None:
         return None
     if _occurrence(new) and _occurrence(old) and new.valid_from != old.valid_from:
         return None
+    formers = {(v.kind, v.former) for v in new_said.values if v.former}
+    if formers and not formers & {
+        (v.kind, a) for v in old_said.values for a in (v.amount, v.former)
+    }:
+        return None  # it tells a change from a value ``old`` neither states nor tells
     plans = new.kind == "plan" and old.kind == "plan"
     pairs = [
         (value.closeness(before), f"{before.amount} -> {value.amount}")

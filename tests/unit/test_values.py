@@ -47,6 +47,13 @@ def test_a_value_from_a_former_one_changes_only_a_statement_of_that_one():
     adjusted = unit("My weekly word count target was adjusted to 1,350 words.")
     assert value_change(unit(said), first)[1] == "1200 -> 1500"
     assert value_change(unit(said), adjusted) is None  # it recounts another change
+    recap = unit(
+        "My area accuracy has improved: I've completed 12 problems and gone from 70% to 90%."
+    )
+    later = unit("I've now completed 15 area problems with 95% accuracy.")
+    assert value_change(recap, later) is None  # nothing it says changes the 15 problems
+    before = unit("I've completed 8 area problems and my accuracy is 70%.")
+    assert value_change(recap, before)[1] in {"70 -> 90", "8 -> 12"}
 
 
 def test_a_measure_is_named_by_its_first_word_and_the_period_of_a_rate():
