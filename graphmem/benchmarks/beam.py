@@ -231,6 +231,7 @@ def run(
     report["questions"] = {
         "knowledge_update": len(updates["dense"].get("updated_in_top_k", [])),
         "contradiction_resolution": len(conflicts["dense"].get("both_retrieved", [])),
+        "citing_messages": sum(len(v) for v in evidence_recall["dense"].values()),
     }
     report["ingest_s"] = round(ingest_s, 2)
     report["ingest_messages_per_s"] = round(count / ingest_s, 1) if ingest_s else None

@@ -119,6 +119,18 @@ class Value:
         return len(self.context & other.context) if same else 0
 
 
+@dataclass(frozen=True)
+class _Span:
+    """Where a value stands in a text (``kind`` empty: a time mention that is no value)."""
+
+    start: int
+    end: int
+    kind: str = ""
+    amount: str = ""
+    heads: frozenset[str] = frozenset()
+    named: frozenset[str] = frozenset()
+
+
 def stated_values(text: str) -> list[Value]:
     """The amounts, dates and clock times ``text`` states in digits (none in a text of more than
     ``MAX_NUMBERS`` numbers); years, versions, labels, relative days ("tomorrow"), differences
@@ -126,6 +138,45 @@ def stated_values(text: str) -> list[Value]:
     and members of lists of numbers ("sides 7, 24 and 25": a worked example) aside."""
     if not _DIGIT.search(text) or len(_NUMBER_TOKEN.findall(text)) > MAX_NUMBERS:
         return []
+    spans = _spans(text)
+    words = [
+        (m.start(), w)
+        for m in _WORD.finditer(text)
+        if _fold(w := m.group(0).lower()) not in STOP_WORDS
+        and not any(s.start <= m.start() < s.end for s in spans)
+    ]
+    values = []
+    former: _Span | None = None
+    for span in sorted(spans, key=lambda s: s.start):
+        if not span.kind:
+            continue
+        if _FORMER.search(text, 0, span.start):
+            former = span
+            continue
+        replaced = (
+            former.amount
+            if former and former.kind == span.kind and _TO.fullmatch(text, former.end, span.start)
+            else ""
+        )
+        around = _around(words, span.start, span.end)
+        values.append(
+            Value(
+                kind=span.kind,
+                amount=span.amount,
+                heads=span.heads,
+                context=frozenset(map(_fold, around)),
+                cued=any(_CUE.match(w) for w in around),
+                named=span.named,
+                former=replaced,
+                role=_role(text, span.start) if span.kind in ("date", "time") else "",
+            )
+        )
+    return values
+
+
+def _spans(text: str) -> list[_Span]:
+    """Every date, clock time and amount in ``text`` that may be a value, and the time mentions
+    that are none (their words say when, not what)."""
     spans: list[_Span] = []
     for t in find_times(text, _REFERENCE):
         if t.granularity == "day" and _DIGIT.search(t.text):
@@ -162,59 +213,7 @@ def stated_values(text: str) -> list[Value]:
         else:
             kind = "count"
         spans.append(_Span(m.start(), m.end(), kind, number, heads, named))
-    words = [
-        (m.start(), w)
-        for m in _WORD.finditer(text)
-        if _fold(w := m.group(0).lower()) not in STOP_WORDS
-        and not any(s.start <= m.start() < s.end for s in spans)
-    ]
-    values = []
-    former: _Span | None = None
-    for span in sorted(spans, key=lambda s: s.start):
-        if not span.kind:
-            continue
-        if _FORMER.search(text, 0, span.start):
-            former = span
-            continue
-        replaced = (
-            former.amount
-            if former and former.kind == span.kind and _TO.fullmatch(text, former.end, span.start)
-            else ""
-        )
-        around = _around(words, span.start, span.end)
-        role = next(
-            (
-                r
-                for r, cue in _ROLES
-                if span.kind in ("date", "time") and cue.search(text, 0, span.start)
-            ),
-            "",
-        )
-        values.append(
-            Value(
-                span.kind,
-                span.amount,
-                span.heads,
-                frozenset(map(_fold, around)),
-                any(_CUE.match(w) for w in around),
-                span.named,
-                replaced,
-                role,
-            )
-        )
-    return values
-
-
-@dataclass(frozen=True)
-class _Span:
-    """Where a value stands in a text (``kind`` empty: a time mention that is no value)."""
-
-    start: int
-    end: int
-    kind: str = ""
-    amount: str = ""
-    heads: frozenset[str] = frozenset()
-    named: frozenset[str] = frozenset()
+    return spans
 
 
 def new_value_words(unit: Unit) -> str:
@@ -319,6 +318,11 @@ def _after(text: str, end: int) -> tuple[frozenset[str], frozenset[str]]:
     if rate := _RATE.match(text, end):
         named.add(_fold(rate.group(1).lower()))
     return frozenset(heads), frozenset(named)
+
+
+def _role(text: str, start: int) -> str:
+    """The role (``_ROLES``) of the date or clock time at ``start``, from the words before it."""
+    return next((role for role, cue in _ROLES if cue.search(text, 0, start)), "")
 
 
 def _around(words: list[tuple[int, str]], start: int, end: int) -> list[str]:

@@ -192,7 +192,11 @@ def test_bench_beam_update_is_superseded(tmp_path):
     (chat / "chat.json").write_text(json.dumps(CHAT))
     (chat / "probing_questions.json").write_text(json.dumps(PROBES))
     report = _bench(["beam", "--data", str(tmp_path / "chats"), "--k", "3"], tmp_path / "o.json")
-    assert report["questions"] == {"knowledge_update": 2, "contradiction_resolution": 1}
+    assert report["questions"] == {
+        "knowledge_update": 2,
+        "contradiction_resolution": 1,
+        "citing_messages": 4,
+    }
     graphmem = report["systems"]["graphmem"]
     # Paris → Berlin (a slot), and 45 → 52 sources said in other words (a value)
     assert graphmem["knowledge_update"]["original_superseded"] == 1.0
