@@ -100,7 +100,10 @@ class Judge:
             e.id: (e.occurred_at, e.seq or 0)
             for e in self.store.get_episodes(namespace, episode_ids)
         }
-        return {u.id: min(said[e] for e in u.episode_ids if e in said) for u in units}
+        return {
+            u.id: min((said[e] for e in u.episode_ids if e in said), default=(u.recorded_at, 0))
+            for u in units
+        }
 
     def _measured(self, namespace: str, units: list[Unit]) -> dict[str, list[Unit]]:
         """For each unit stating a new value: the stored active units that full-text search

@@ -319,6 +319,23 @@ def test_zero_mode_value_changes_follow_the_order_things_were_said(tmp_path: Pat
         assert "May 21" in booked.text and booked.status == "superseded"
 
 
+def test_the_judge_reviews_units_whose_episodes_are_not_stored(tmp_path: Path) -> None:
+    """A unit handed to the Judge directly (not through ``add``) has no stored episode to say
+    when it was said: it is reviewed as said when it was recorded."""
+    with Memory(path=tmp_path / "m", embedder=HashEmbedder()) as mem:
+        mem.add("My Zotero library has 45 sources.", namespace="u", speaker="Ann", at=JAN)
+        (stored,) = mem.history("Zotero", namespace="u")
+        new = stored.model_copy(
+            update={
+                "id": "new",
+                "text": "Ann: My Zotero library now has 52 sources.",
+                "episode_ids": ["gone"],
+            }
+        )
+        (review,) = mem.judge.review("u", [new])
+        assert review.verdict.relation == "update" and review.existing.id == stored.id
+
+
 def test_bare_scratch_that_retracts_the_speakers_previous_message(tmp_path: Path) -> None:
     """In the same batch or a later one, and skipping other speakers' messages in between."""
     with Memory(path=tmp_path / "m", embedder=HashEmbedder()) as mem:
