@@ -64,8 +64,9 @@ class Judge:
         measured = self._measured(namespace, units)
         known |= {u.id: u for us in measured.values() for u in us}
         candidates: list[tuple[Unit, list[str]]] = []
-        said = self._said_order(namespace, units)
-        valued = [u for u in units if states_values(u)]
+        # Only a batch with new values needs the order things were said (one episode read).
+        said = self._said_order(namespace, units) if measured else {}
+        valued = [u for u in units if states_values(u)] if measured else []
         for unit in sorted(units, key=_when):
             same = seen.setdefault(slot_key(unit), []) if unit.predicate else []
             ids = [u.id for u in same[-MAX_CANDIDATES:]] or neighbours.related(unit)

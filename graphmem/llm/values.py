@@ -236,10 +236,9 @@ def value_change(new: Unit, old: Unit) -> tuple[int, str] | None:
     first person, with at least ``MIN_SHARED_WORDS`` content words in common and at most
     ``MAX_VALUES`` values; a statement that tells a change from a former value ("from 70% to
     90%") changes only one that states or tells that value; dates and clock times change only
-    between plans (a rescheduling);
-    two occurrences (events, or statements in the past tense) on different days are two
-    occurrences, whatever their amounts ("I ran 5 km", then "I ran 10 km"). None when it
-    changes nothing."""
+    between plans (a rescheduling); two occurrences (events, or statements in the past tense)
+    on different days are two occurrences, whatever their amounts ("I ran 5 km", then "I ran
+    10 km"). None when it changes nothing."""
     if not new.subject or canonical(new.subject) != canonical(old.subject or ""):
         return None
     new_said, old_said = _statement(_said(new)), _statement(_said(old))
