@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import heapq
 import json
+import math
 import sqlite3
 import threading
 import time
@@ -10,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -63,6 +66,22 @@ COMMON_TERM_ROWS = 2_000
 """Full-text search skips a term found in more of a namespace's rows than this, as it skips stop
 words: its idf barely moves bm25, and scoring all its rows would cost more than the rest of the
 search (at 100k units, 5,000 rows left search p95 at 46 ms, 2,000 brings it to 28 ms)."""
+
+
+def _idf(rows: int, matches: int) -> float:
+    """FTS5's bm25 idf of a word found in ``matches`` of ``rows`` rows (floored just above 0)."""
+    return max(math.log((rows - matches + 0.5) / (matches + 0.5)), 1e-6)
+
+
+@dataclass
+class _FtsCounts:
+    """How many rows a full-text table has (in all, per namespace) and how many of them match a
+    word, as of the store's ``version``."""
+
+    version: tuple[int, int]
+    rows: int
+    namespace_rows: dict[str, int] = field(default_factory=dict)
+    matches: dict[str, int] = field(default_factory=dict)
 
 
 def _in(values: Sequence[object]) -> str:
@@ -123,6 +142,7 @@ class SQLiteStore:
         self._graphs: dict[str, _Graph] = {}
         self._common_terms: set[tuple[str, str, str]] = set()
         self._rare_terms: set[tuple[str, str, str]] = set()
+        self._counts: dict[str, _FtsCounts] = {}
         self._configure(busy_timeout_s)
 
     # -- connection ---------------------------------------------------------------------------
@@ -678,20 +698,53 @@ class SQLiteStore:
     def text_search(
         self, namespace: str, label: Label, text: str, k: int
     ) -> list[tuple[str, float]]:
+        """BM25 with each word weighed by its rarity in the namespace. FTS5 weighs a word by its
+        rarity in the whole table, every namespace included, so one tenant's writes would move
+        another's ranking; each word is searched on its own and its scores rescaled from the
+        table's idf to the namespace's (the row-length normalisation stays the table's)."""
         if k <= 0:
             return []
-        table = _TABLES[label]
-        fts = f"fts_{label}"
+        table, fts = _TABLES[label], f"fts_{label}"
         terms = [t for t in query_terms(text) if not self._common(namespace, label, t)]
-        if not terms:
-            return []
-        match = " OR ".join(f'"{t}"' for t in terms)
-        rows = self._query(
-            f"SELECT t.id, -bm25({fts}) AS score FROM {fts} JOIN {table} t ON t.rid = {fts}.rowid "
-            f"WHERE {fts} MATCH ? AND t.namespace = ? ORDER BY score DESC LIMIT ?",
-            (match, namespace, k),
-        )
-        return [(r[0], float(r[1])) for r in rows]
+        counts = self._fts_counts(label)
+        scores: dict[str, float] = {}
+        for term in terms:
+            rows = self._query(
+                f"SELECT t.id, -bm25({fts}) FROM {fts} CROSS JOIN {table} t "
+                f"ON t.rid = {fts}.rowid WHERE {fts} MATCH ? AND t.namespace = ?",
+                (f'"{term}"', namespace),
+            )
+            if not rows:
+                continue
+            in_namespace = _idf(self._rows_in(counts, table, namespace), len(rows))
+            scale = in_namespace / _idf(counts.rows, self._matches(counts, fts, term))
+            for node_id, score in rows:
+                scores[node_id] = scores.get(node_id, 0.0) + float(score) * scale
+        return heapq.nlargest(k, scores.items(), key=itemgetter(1))
+
+    def _fts_counts(self, label: Label) -> _FtsCounts:
+        """Row and match counts of ``label``'s full-text table, read again after any write."""
+        version = tuple(self._query("SELECT sum(version), sum(erasures) FROM namespaces")[0])
+        with self._lock:
+            counts = self._counts.get(label)
+            if counts is None or counts.version != version:
+                rows = self._query(f"SELECT count(*) FROM {_TABLES[label]}")[0][0]
+                counts = self._counts[label] = _FtsCounts(version, rows)
+            return counts
+
+    def _rows_in(self, counts: _FtsCounts, table: str, namespace: str) -> int:
+        if namespace not in counts.namespace_rows:
+            counts.namespace_rows[namespace] = self._query(
+                f"SELECT count(*) FROM {table} WHERE namespace = ?", (namespace,)
+            )[0][0]
+        return counts.namespace_rows[namespace]
+
+    def _matches(self, counts: _FtsCounts, fts: str, term: str) -> int:
+        if term not in counts.matches:
+            counts.matches[term] = self._query(
+                f"SELECT count(*) FROM {fts} WHERE {fts} MATCH ?", (f'"{term}"',)
+            )[0][0]
+        return counts.matches[term]
 
     def _common(self, namespace: str, label: Label, term: str) -> bool:
         """Whether ``term`` matches more than ``COMMON_TERM_ROWS`` of the namespace's rows of

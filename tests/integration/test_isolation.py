@@ -35,3 +35,28 @@ def test_search_never_crosses_namespaces(writes, queries):
             for unit_ns in mem.namespaces():
                 stats = mem.stats(unit_ns)
                 assert stats.episodes == sum(1 for o in owner.values() if o == unit_ns)
+
+
+def test_another_tenants_writes_do_not_move_a_ranking(tmp_path):
+    """The same conversation ranks the same with or without another tenant's memory beside it,
+    though the other tenant writes the very words it is searched for."""
+    mine = [
+        {"speaker": "Nate", "text": "I recommend the fantasy series, it has great battles."},
+        {"speaker": "Joanna", "text": "See you later Nate!"},
+        {"speaker": "Nate", "text": "Joanna, my turtles love the new tank."},
+        {"speaker": "Joanna", "text": "I finished my screenplay about a road trip."},
+        {"speaker": "Nate", "text": "Bye Joanna, good luck with the contest!"},
+    ]
+    theirs = [
+        {"speaker": "Nate", "text": f"Nate thinks Joanna recommends tea {i}."} for i in range(30)
+    ]
+    query = "What has Nate recommended to Joanna?"
+    rankings = []
+    for path, before in ((tmp_path / "alone", []), (tmp_path / "shared", theirs)):
+        with Memory(path=path, embedder=HashEmbedder()) as mem:
+            if before:
+                mem.add_messages(before, namespace="other")
+            mem.add_messages(mine, namespace="mine")
+            rankings.append([h.text for h in mem.search(query, "mine", k=5)])
+    assert rankings[0] == rankings[1]
+    assert "recommend the fantasy series" in rankings[0][0]

@@ -69,3 +69,47 @@ def test_a_term_is_common_per_namespace(tmp_path, monkeypatch):
     assert store.text_search("busy", "episode", "alpha", 10) == []
     assert len(store.text_search("quiet", "episode", "alpha", 10)) == 1
     store.close()
+
+
+def _episodes(namespace: str, texts: list[str]) -> Batch:
+    now = datetime(2024, 1, 1, tzinfo=UTC)
+    return Batch(
+        episodes=[
+            Episode(namespace=namespace, content=t, occurred_at=now, recorded_at=now) for t in texts
+        ]
+    )
+
+
+def test_a_namespace_ranks_by_its_own_word_counts(tmp_path):
+    """In "a", "cello" is rarer than "oslo", so the cello lesson ranks first, however often
+    another tenant writes "cello" (FTS5 alone would weigh words by the whole table). Rows of two
+    words everywhere, so the length normalisation (over the whole table) is the same too."""
+    mine = ["cello lesson", "oslo trip", "oslo museum", *(f"note {i}" for i in range(7))]
+    alone = SQLiteStore(tmp_path / "alone")
+    alone.write(_episodes("a", mine))
+    shared = SQLiteStore(tmp_path / "shared")
+    shared.write(_episodes("b", [f"cello p{i}" for i in range(40)]))
+    shared.write(_episodes("a", mine))
+    scores = []
+    for store in (alone, shared):
+        texts = {e.id: e.content for e in store.episodes_by_status("a", ["pending"])}
+        hits = store.text_search("a", "episode", "cello oslo", 10)
+        assert texts[hits[0][0]] == "cello lesson"
+        scores.append({texts[h]: score for h, score in hits})
+    assert scores[0].keys() == scores[1].keys()
+    for text, score in scores[0].items():
+        assert abs(scores[1][text] - score) < 0.02 * score
+    alone.close()
+    shared.close()
+
+
+def test_counts_follow_writes(tmp_path):
+    """A word that grows common in the namespace weighs less after the write."""
+    store = SQLiteStore(tmp_path / "s")
+    store.write(_episodes("a", ["kiwi tart", "lime pie", *(f"note {i}" for i in range(8))]))
+    before = dict(store.text_search("a", "episode", "kiwi", 5))
+    store.write(_episodes("a", [f"kiwi {i}" for i in range(4)]))
+    after = dict(store.text_search("a", "episode", "kiwi", 5))
+    tart = next(iter(before))
+    assert after[tart] < before[tart]
+    store.close()
