@@ -706,6 +706,8 @@ class SQLiteStore:
             return []
         table, fts = _TABLES[label], f"fts_{label}"
         terms = [t for t in query_terms(text) if not self._common(namespace, label, t)]
+        if not terms:
+            return []
         counts = self._fts_counts(label)
         scores: dict[str, float] = {}
         for term in terms:
