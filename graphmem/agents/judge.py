@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import combinations
 
 from ..llm.base import Comparison, Decisions, Verdict
+from ..llm.denials import contradiction, denied_words
 from ..llm.rules import same_slot, slot_key, terms
 from ..llm.slots import single_valued
 from ..llm.values import new_value_words, states_values, value_change
@@ -26,11 +28,12 @@ MIN_OVERLAP = 0.4
 to be compared with it: below that they are about different things and cost no model time."""
 VALUE_NEIGHBOURS = 3
 """Existing units shown first for a unit that states a new value ("has increased to 7"): those
-stating a value it changes (``value_change``), closest first, found by full-text and vector
-search and among the batch's earlier units. A long statement can change one value while
-sharing little else with the one it updates, so word overlap alone misses it."""
+stating a value it changes (``value_change``), closest first; for a denial ("I've never
+submitted it"), those stating what it denies (``denials``). Both are found by full-text and
+vector search and among the batch's units. A long statement can change one value, or state one
+deed, while sharing little else with the newer one, so word overlap alone misses it."""
 VALUE_SEARCH = 20
-"""Full-text hits read per such unit to pick those from."""
+"""Full-text and vector hits read per such unit to pick those from."""
 
 
 @dataclass
@@ -61,8 +64,9 @@ class Judge:
         neighbours = _Neighbours(
             self.store.recent_units_of_entities(namespace, entity_ids, PER_ENTITY)
         )
-        measured = self._measured(namespace, units)
-        known |= {u.id: u for us in measured.values() for u in us}
+        measured = self._found(namespace, units, new_value_words)
+        denying = self._found(namespace, units, denied_words, ("active", "conflicted"))
+        known |= {u.id: u for found in (measured, denying) for us in found.values() for u in us}
         candidates: list[tuple[Unit, list[str]]] = []
         # Only a batch with new values needs the order things were said (one episode read).
         said = self._said_order(namespace, units) if measured else {}
@@ -73,6 +77,8 @@ class Judge:
             if unit.id in measured:  # the closest measures first: the verdict is on one unit
                 earlier = [u for u in valued if said[u.id] < said[unit.id]]
                 ids = list(dict.fromkeys(_same_measure(unit, measured[unit.id] + earlier) + ids))
+            if unit.id in denying:  # what it denies having done, said before
+                ids = list(dict.fromkeys(_contradicted(unit, denying[unit.id] + units) + ids))
             candidates.append((unit, ids))
             same.append(unit)
             neighbours.add(_sketch(unit))
@@ -106,13 +112,20 @@ class Judge:
             for u in units
         }
 
-    def _measured(self, namespace: str, units: list[Unit]) -> dict[str, list[Unit]]:
-        """For each unit stating a new value: the stored active units that full-text search
-        finds for the words around that value, or vector search for the unit."""
+    def _found(
+        self,
+        namespace: str,
+        units: list[Unit],
+        words: Callable[[Unit], str],
+        statuses: tuple[str, ...] = ("active",),
+    ) -> dict[str, list[Unit]]:
+        """For each unit with ``words`` to look for (what a new value measures, what a denial
+        denies): the stored units in ``statuses`` that full-text search finds for those words,
+        or vector search for the unit."""
         found: dict[str, list[str]] = {}
         for unit in units:
-            if words := new_value_words(unit):
-                hits = self.store.text_search(namespace, "unit", words, VALUE_SEARCH)
+            if query := words(unit):
+                hits = self.store.text_search(namespace, "unit", query, VALUE_SEARCH)
                 if unit.embedding is not None:
                     hits += self.store.vector_search(
                         namespace, "unit", unit.embedding, VALUE_SEARCH
@@ -121,7 +134,7 @@ class Judge:
         wanted = {i for ids in found.values() for i in ids}
         stored = {u.id: u for u in self.store.get_units(namespace, sorted(wanted))}
         return {
-            unit_id: [stored[i] for i in ids if i in stored and stored[i].status == "active"]
+            unit_id: [stored[i] for i in ids if i in stored and stored[i].status in statuses]
             for unit_id, ids in found.items()
         }
 
@@ -186,6 +199,11 @@ def _same_measure(unit: Unit, others: list[Unit]) -> list[str]:
         if other.id != unit.id and (change := value_change(unit, other))
     )
     return [other_id for _, other_id in scored[:VALUE_NEIGHBOURS]]
+
+
+def _contradicted(unit: Unit, others: list[Unit]) -> list[str]:
+    """Ids of up to ``VALUE_NEIGHBOURS`` of ``others`` stating what ``unit`` denies."""
+    return [o.id for o in others if o.id != unit.id and contradiction(unit, o)][:VALUE_NEIGHBOURS]
 
 
 def _sketch(unit: Unit) -> UnitSketch:

@@ -9,6 +9,7 @@ from ..models import Episode, Hit, Unit
 from ..temporal import find_times
 from ..text import STOP_WORDS, canonical, query_terms, sentences
 from .base import NOT_IN_MEMORY, Assessment, Comparison, Reply, Route, Verdict
+from .denials import contradiction
 from .slots import single_valued
 from .values import PRESENT_TENSE, value_change
 
@@ -110,11 +111,14 @@ def compare(comparison: Comparison) -> Verdict:
     object of a single-valued predicate is an update when the times differ, a contradiction
     when they do not. Outside a slot: the same statement (identical, or the same words and
     values) is a duplicate, a statement that changes a value the older one stated is an update.
+    A denial of what the same speaker said they did is a contradiction (``denials``).
     Anything else is compatible."""
     new = comparison.new
     for old in comparison.existing:
         if canonical(old.text) == canonical(new.text):
             return Verdict(relation="duplicate", existing_id=old.id, reason="same statement")
+        if reason := contradiction(new, old):
+            return Verdict(relation="contradiction", existing_id=old.id, reason=reason)
         if not (new.predicate and same_slot(new, old)):
             if verdict := _reworded(new, old):
                 return verdict

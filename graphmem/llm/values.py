@@ -142,7 +142,7 @@ def stated_values(text: str) -> list[Value]:
     words = [
         (m.start(), w)
         for m in _WORD.finditer(text)
-        if _fold(w := m.group(0).lower()) not in STOP_WORDS
+        if fold(w := m.group(0).lower()) not in STOP_WORDS
         and not any(s.start <= m.start() < s.end for s in spans)
     ]
     values = []
@@ -164,7 +164,7 @@ def stated_values(text: str) -> list[Value]:
                 kind=span.kind,
                 amount=span.amount,
                 heads=span.heads,
-                context=frozenset(map(_fold, around)),
+                context=frozenset(map(fold, around)),
                 cued=any(_CUE.match(w) for w in around),
                 named=span.named,
                 former=replaced,
@@ -219,13 +219,13 @@ def _spans(text: str) -> list[_Span]:
 def new_value_words(unit: Unit) -> str:
     """The words around the values ``unit`` states with an update cue beside them ("has
     increased to 7"): what those values measure. Empty when it states no new value."""
-    values = _statement(_said(unit)).values
+    values = _statement(said_text(unit)).values
     return " ".join(sorted({w for v in values if v.cued for w in v.context}))
 
 
 def states_values(unit: Unit) -> bool:
     """Whether ``unit`` states a value ``value_change`` could compare."""
-    return bool(_statement(_said(unit)).values)
+    return bool(_statement(said_text(unit)).values)
 
 
 def value_change(new: Unit, old: Unit) -> tuple[int, str] | None:
@@ -241,7 +241,7 @@ def value_change(new: Unit, old: Unit) -> tuple[int, str] | None:
     10 km"). None when it changes nothing."""
     if not new.subject or canonical(new.subject) != canonical(old.subject or ""):
         return None
-    new_said, old_said = _statement(_said(new)), _statement(_said(old))
+    new_said, old_said = _statement(said_text(new)), _statement(said_text(old))
     if not (new_said.first_person and old_said.first_person):
         return None
     if not 0 < len(new_said.values) <= MAX_VALUES or not 0 < len(old_said.values) <= MAX_VALUES:
@@ -287,7 +287,7 @@ def _statement(text: str) -> _Statement:
     return _Statement(bool(_FIRST_PERSON.search(text)), frozenset(content_words(text)), values)
 
 
-def _said(unit: Unit) -> str:
+def said_text(unit: Unit) -> str:
     """A unit's text without the speaker's name in front (``"Ann: I moved"``)."""
     prefix = f"{unit.subject}: "
     return unit.text[len(prefix) :] if unit.text.startswith(prefix) else unit.text
@@ -298,8 +298,8 @@ def _occurrence(unit: Unit) -> bool:
 
 
 def content_words(text: str) -> set[str]:
-    """Lower-cased words with their endings folded (``_fold``), stop words aside."""
-    return {w for w in map(_fold, _WORD.findall(text.lower())) if w not in STOP_WORDS}
+    """Lower-cased words with their endings folded (``fold``), stop words aside."""
+    return {w for w in map(fold, _WORD.findall(text.lower())) if w not in STOP_WORDS}
 
 
 def _after(text: str, end: int) -> tuple[frozenset[str], frozenset[str]]:
@@ -311,11 +311,11 @@ def _after(text: str, end: int) -> tuple[frozenset[str], frozenset[str]]:
         m = _HEAD.match(text, end)
         if m is None or m.group(1).lower() in _NOT_HEADS:
             break
-        heads.append(_fold(m.group(1).lower()))
+        heads.append(fold(m.group(1).lower()))
         end = m.end()
     named = set(heads[:1])
     if rate := _RATE.match(text, end):
-        named.add(_fold(rate.group(1).lower()))
+        named.add(fold(rate.group(1).lower()))
     return frozenset(heads), frozenset(named)
 
 
@@ -345,7 +345,7 @@ def _listed(text: str) -> set[int]:
     return listed
 
 
-def _fold(word: str) -> str:
+def fold(word: str) -> str:
     """A crude stem: "organized", "organizes", "organize" and "organizing" all give "organiz"."""
     word = word.split("'")[0]
     for suffix in ("ing", "ly", "ed", "es", "s", "e"):

@@ -319,6 +319,37 @@ def test_zero_mode_value_changes_follow_the_order_things_were_said(tmp_path: Pat
         assert "May 21" in booked.text and booked.status == "superseded"
 
 
+def test_zero_mode_flags_a_denial_of_what_the_speaker_said_they_did(tmp_path: Path) -> None:
+    """ "I've never submitted my cover letter to Greg", said after "I've submitted my cover
+    letter to Greg for review" in another batch and other words: the Judge finds the older
+    statement by search, both are marked conflicting, and an answer quotes both. A denial said
+    before the deed is a first time."""
+    with Memory(path=tmp_path / "m", embedder=HashEmbedder()) as mem:
+        said = {"namespace": "u", "speaker": "Ann"}
+        mem.add(
+            "I've submitted my cover letter to Greg for review on January 10 and I'm kinda "
+            "anxious to get his detailed feedback on the cultural fit paragraph before the "
+            "senior producer deadline at Island Media.",
+            at=JAN,
+            **said,
+        )
+        mem.add("I've never tried sushi at a restaurant.", at=JAN, **said)
+        mem.add("Any tips for a first interview at a media company?", at=FEB, **said)
+        mem.add(
+            "I've never submitted my cover letter to Greg for review, should I ask him?",
+            at=MAR,
+            **said,
+        )
+        mem.add("I finally tried sushi at a restaurant with Greg.", at=MAR, **said)
+        done, denied = sorted(mem.history("Greg", namespace="u"), key=lambda u: u.recorded_at)[:2]
+        assert "never" in denied.text and "never" not in done.text
+        assert done.status == denied.status == "conflicted"
+        assert done.id in denied.reason and "never submitted my cover letter" in denied.reason
+        answer = mem.ask("Have I submitted my cover letter to Greg?", namespace="u")
+        assert answer.conflicted and {done.id, denied.id} <= set(answer.citations)
+        assert {u.status for u in mem.history("sushi", namespace="u")} == {"active"}
+
+
 def test_the_judge_reviews_units_whose_episodes_are_not_stored(tmp_path: Path) -> None:
     """A unit handed to the Judge directly (not through ``add``) has no stored episode to say
     when it was said: it is reviewed as said when it was recorded."""
