@@ -46,6 +46,21 @@ _NOT_DONE = re.compile(
 """Before a verb, what makes it no statement of a deed: an intention, a question, a negation."""
 
 
+_IRREGULAR = dict(
+    pair.split(":")
+    for pair in """met:meet felt:feel took:take taken:take got:get gotten:get did:do done:do made:make
+    went:go gone:go saw:see seen:see wrote:write written:write gave:give given:give bought:buy
+    ran:run sent:send spent:spend built:build left:leave lost:lose paid:pay sold:sell
+    taught:teach thought:think told:tell won:win began:begin begun:begin brought:bring
+    caught:catch chose:choose chosen:choose drove:drive driven:drive ate:eat eaten:eat
+    fell:fall fallen:fall flew:fly flown:fly forgot:forget forgotten:forget heard:hear held:hold
+    kept:keep knew:know known:know learnt:learn rode:ride ridden:ride sang:sing sung:sing
+    sat:sit slept:sleep spoke:speak spoken:speak stood:stand swam:swim swum:swim threw:throw
+    thrown:throw wore:wear worn:wear""".split()
+)
+"""Irregular past forms and their verbs, so "I've never met Bryan" meets "I'm meeting Bryan"."""
+
+
 @dataclass(frozen=True)
 class Denial:
     """What a statement says never happened: a verb (folded), the content words after it
@@ -64,8 +79,11 @@ def denial(text: str) -> Denial | None:
     if m is None:
         return None
     phrase = _CLAUSE_END.split(m.group("scope"))[0].strip()
-    words = _words(phrase)
-    return Denial(words[0], frozenset(words[1:]), phrase) if len(words) >= 2 else None
+    said = [w for w in map(str.lower, _WORD.findall(phrase)) if w not in _NOT_DENIED]
+    if not said or not _content(said[0]):
+        return None  # "never been to Japan": no verb that says the deed
+    words = frozenset(_words(" ".join(said[1:])))
+    return Denial(_verb(said[0]), words, phrase) if words else None
 
 
 def denied_words(unit: Unit) -> str:
@@ -96,7 +114,7 @@ def contradiction(new: Unit, old: Unit) -> str | None:
 def _states_deed(text: str, verb: str) -> bool:
     """Whether ``text`` says its subject did ``verb`` ("I've just completed", "I'm preparing")."""
     for m in _WORD.finditer(text):
-        if fold(m.group(0).lower()) == verb:
+        if _verb(m.group(0).lower()) == verb:
             before = text[: m.start()]
             if _SUBJECT.search(before) and not _NOT_DONE.search(before):
                 return True
@@ -105,8 +123,24 @@ def _states_deed(text: str, verb: str) -> bool:
 
 def _words(text: str) -> list[str]:
     """Content words in order, folded, once each."""
-    words = (fold(w.lower()) for w in _WORD.findall(text))
-    return list(dict.fromkeys(w for w in words if w not in STOP_WORDS | _NOT_DENIED))
+    words = (w.lower() for w in _WORD.findall(text))
+    return list(dict.fromkeys(fold(w) for w in words if _content(w)))
+
+
+def _content(word: str) -> bool:
+    """Whether a lower-cased word says what is denied ("any", "ever", "the" do not)."""
+    return word not in _NOT_DENIED and fold(word) not in STOP_WORDS
+
+
+def _verb(word: str) -> str:
+    """A verb form folded to what its other forms fold to: "felt" and "feeling" give "feel",
+    "tried" and "trying" give "try"."""
+    word = _IRREGULAR.get(word, word)
+    if word.endswith("ied") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith("ying"):
+        word = word[:-3]
+    return fold(word)
 
 
 def _time(unit: Unit) -> datetime:

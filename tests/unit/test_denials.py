@@ -37,10 +37,21 @@ def test_a_denial_is_the_verb_and_words_after_never_up_to_the_clause_end():
     assert denied_words(unit(NEVER_SUBMITTED, LATER)) == "submitt cover greg letter review"
 
 
+def test_verb_forms_meet():
+    assert denial("I've never actually enrolled in any ATS courses").verb == "enroll"
+    never_felt = unit("I've never felt anxious about grammar accuracy after feedback.", LATER)
+    feeling = unit("I'm feeling kinda anxious about my grammar accuracy after Joseph's feedback")
+    reason = contradiction(never_felt, feeling)
+    assert reason == "never felt anxious about grammar accuracy after feedback"
+    never_tried = unit("I have never tried sushi at a restaurant.", LATER)
+    assert contradiction(never_tried, unit("I'm trying sushi at a restaurant today."))
+
+
 def test_what_is_no_denial():
     assert denial("I submitted my cover letter to Greg") is None
     assert denial("Greg has never read it") is None  # not the speaker's own deed
     assert denial("I never said that") is None  # nothing said about what
+    assert denial("I've never been to Japan with my family") is None  # no verb of a deed
     assert denied_words(unit("I'm kinda anxious about the review")) == ""
 
 
