@@ -6,6 +6,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import combinations
+from operator import itemgetter
 
 from ..llm.base import Comparison, Decisions, Verdict
 from ..llm.denials import contradiction, denied_words
@@ -186,18 +187,19 @@ class _Neighbours:
                 overlap = _jaccard(words, self.words[other])
                 if overlap >= MIN_OVERLAP:
                     scored.append((overlap, other))
-        scored.sort(key=lambda pair: (-pair[0], pair[1]))
+        scored.sort(key=lambda pair: (-pair[0], self.sketches[pair[1]].text))
         return [other for _, other in scored[:NEIGHBOURS]]
 
 
 def _same_measure(unit: Unit, others: list[Unit]) -> list[str]:
     """Ids of up to ``VALUE_NEIGHBOURS`` of ``others`` stating a value ``unit`` changes, the
-    closest measure first."""
-    scored = sorted(
+    closest measure first (ties in the order given)."""
+    scored = [
         (-change[0], other.id)
         for other in others
         if other.id != unit.id and (change := value_change(unit, other))
-    )
+    ]
+    scored.sort(key=itemgetter(0))
     return [other_id for _, other_id in scored[:VALUE_NEIGHBOURS]]
 
 

@@ -203,7 +203,9 @@ class Retriever:
         units = store.units_from_episodes(namespace, top.episode_ids)
         if not any(a.role == "topic" for u in units for a in u.entities):
             return hits
-        mentioned = sorted({a.entity_id for u in units for a in u.entities if a.role != "topic"})
+        mentioned = list(
+            dict.fromkeys(a.entity_id for u in units for a in u.entities if a.role != "topic")
+        )
         names = [e.id for e in store.get_entities(namespace, mentioned) if e.type == "name"]
         sketches = store.recent_units_of_entities(namespace, names, _TOPIC_UNITS)
         about = [
@@ -217,10 +219,10 @@ class Retriever:
             return hits
         score = dict(ranked)
         best: dict[str, Unit] = {}  # per document, its best-ranked unit about the named topic
-        for unit in sorted(about, key=lambda u: (-score.get(u.id, 0.0), u.id)):
+        for unit in sorted(about, key=lambda u: -score.get(u.id, 0.0)):  # ties: store order
             best.setdefault(unit.episode_ids[0], unit)
         shown = {e: h for h in reversed(hits) for e in h.episode_ids}
-        chosen = sorted(best, key=lambda e: (e not in shown, -score.get(best[e].id, 0.0), e))[
+        chosen = sorted(best, key=lambda e: (e not in shown, -score.get(best[e].id, 0.0)))[
             : self.config.next_hops
         ]
         episodes = {e.id: e for e in store.get_episodes(namespace, chosen)}
