@@ -176,7 +176,8 @@ class _Neighbours:
 
     def related(self, unit: Unit) -> list[str]:
         """Ids of up to ``NEIGHBOURS`` units sharing two or more of ``unit``'s entities and
-        at least ``MIN_OVERLAP`` of its words, most similar first."""
+        at least ``MIN_OVERLAP`` of its words, most similar first (ties by text: ids are random,
+        and the choice must not depend on them)."""
         entities, words = {a.entity_id for a in unit.entities}, terms(unit.text)
         candidates = {o for e in _indexed(unit) for o in self.by_entity.get(e, ())} - {unit.id}
         scored = []

@@ -6,7 +6,7 @@ A denial is a first-person statement with "never" before a verb; what it denies 
 the content words after it, up to the end of the clause. An older statement contradicts it when
 the same speaker says, in the first person and without a negation or an intention before it
 ("I want to submit", "I didn't submit"), that they did that verb, about most of the same words,
-at a time not after the denial. "I've never tried sushi", then "I had sushi last week" is a
+at a time not after the denial. "I've never tried sushi", then "I tried sushi last week" is a
 first time, not a contradiction.
 """
 
