@@ -44,6 +44,9 @@ _NOT_DONE = re.compile(
     re.I,
 )
 """Before a verb, what makes it no statement of a deed: an intention, a question, a negation."""
+_BEFORE = 80
+"""Characters before a verb read for its subject and what stands before it (a long text costs
+time linear in its length)."""
 
 
 _IRREGULAR = dict(
@@ -115,7 +118,7 @@ def _states_deed(text: str, verb: str) -> bool:
     """Whether ``text`` says its subject did ``verb`` ("I've just completed", "I'm preparing")."""
     for m in _WORD.finditer(text):
         if _verb(m.group(0).lower()) == verb:
-            before = text[: m.start()]
+            before = text[max(0, m.start() - _BEFORE) : m.start()]
             if _SUBJECT.search(before) and not _NOT_DONE.search(before):
                 return True
     return False
