@@ -39,6 +39,9 @@ class RetrievalConfig:
     """A reply's weight as a search seed, against 1 for anything else. In a user–assistant chat
     the user's messages state the facts memory is asked about; the replies echo them at length
     and would otherwise outnumber them among the matches."""
+    said_on_weight: float = 2.0
+    """Weight of a match said on a day the query names ("What did Nate cook on 9 November?"),
+    against 1 for any other: a question naming a day asks what was said or done that day."""
     hits_per_episode: int = 3
     """At most this many hits (units or the episode itself) from one episode, so one long
     message or chunk cannot crowd every other source out of the results."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import numpy as np
 
@@ -64,9 +64,31 @@ class Retriever:
                 store.text_search(namespace, label, query, cfg.candidates),
                 cfg.lexical_weight,
             )
-        keys = list(find_mentions(query, find_times(query, datetime.now(UTC))))
+        times = find_times(query, datetime.now(UTC))
+        keys = list(find_mentions(query, times))
         entities = {ent.id: 1.0 for ent in store.find_entities(namespace, keys)}
+        days = {t.when.date() for t in times if t.granularity == "day"}
+        passages = self._weigh_said_on(namespace, days, passages)
         return Candidates(self._weigh_replies(namespace, passages), entities)
+
+    def _weigh_said_on(
+        self, namespace: str, days: set[date], passages: dict[str, float]
+    ) -> dict[str, float]:
+        """``passages`` with those said on a day the query names (an episode on that day, or a
+        unit from one) weighted by ``said_on_weight``: "what did Joanna finish on 23 January"
+        asks about what was said that day."""
+        weight = self.config.said_on_weight
+        if weight == 1.0 or not days or not passages:
+            return passages
+        sources = {u.id: u.episode_ids for u in self.store.get_units(namespace, list(passages))}
+        wanted = [e for node_id in passages for e in sources.get(node_id, [node_id])]
+        said = {
+            e.id for e in self.store.get_episodes(namespace, wanted) if e.occurred_at.date() in days
+        }
+        return {
+            node_id: score * weight if said & set(sources.get(node_id, [node_id])) else score
+            for node_id, score in passages.items()
+        }
 
     def _weigh_replies(self, namespace: str, passages: dict[str, float]) -> dict[str, float]:
         """``passages`` with an assistant's replies (every speaker behind the passage is one)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -127,3 +128,42 @@ def test_the_users_own_statement_outranks_the_replies_that_echo_it(tmp_path, min
         hits = mem.search(question, namespace="chat", k=3)
         assert [h.speaker for h in hits[:2]] == ["user", "user"], [h.text for h in hits]
         assert "1,350" in hits[0].text  # the newer target replaced the older one
+
+
+@pytest.mark.slow
+def test_a_question_naming_a_day_finds_what_was_said_that_day(tmp_path, minilm):
+    sessions = [
+        (
+            datetime(2022, 1, 23, 14),
+            [
+                ("Joanna", "Woo! I finally finished my first full screenplay and printed it."),
+                ("Nate", "Congrats Joanna! What is it about?"),
+            ],
+        ),
+        (
+            datetime(2022, 3, 2, 10),
+            [
+                ("Joanna", "Last Friday, I finished the presentation for producers."),
+                ("Nate", "Bye Joanna! See you tomorrow!"),
+            ],
+        ),
+        (
+            datetime(2022, 5, 9, 18),
+            [
+                ("Joanna", "I just finished a new cake recipe and my family loved it."),
+                ("Nate", "Alright Joanna, see you soon!"),
+            ],
+        ),
+    ]
+    turns = [
+        {"at": at, "speaker": who, "text": text} for at, said in sessions for who, text in said
+    ]
+    question = "What did Joanna just finish on 23 January, 2022?"
+    with Memory(path=tmp_path / "m", embedder=minilm) as mem:
+        mem.add_messages(turns, namespace="chat")
+        mem.config.retrieval.said_on_weight = 1.0
+        before = mem.search(question, namespace="chat", k=3)
+        mem.config.retrieval.said_on_weight = 2.0
+        after = mem.search(question, namespace="chat", k=3)
+    assert "screenplay" not in before[0].text, [h.text for h in before]
+    assert "screenplay" in after[0].text, [h.text for h in after]

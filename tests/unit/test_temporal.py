@@ -22,6 +22,9 @@ REF = datetime(2023, 5, 8, 13, 56)  # a Monday
         ("It was 2022-12-31 at noon", ["2022-12-31"]),
         ("I may come, it's in the marriage registry", []),
         ("Feb 30, 2023 is not a date", []),
+        ("the forest picture shared on December 1,2021", ["2021-12-01"]),
+        ("on 3 June,2021", ["2021-06-03"]),
+        ("on May 5, 12 people came", ["2023-05-05"]),
     ],
 )
 def test_time_expressions_resolve_against_the_episode_time(text, keys):
