@@ -82,6 +82,8 @@ class _FtsCounts:
     rows: int
     namespace_rows: dict[str, int] = field(default_factory=dict)
     matches: dict[str, int] = field(default_factory=dict)
+    rare: set[tuple[str, str]] = field(default_factory=set)
+    """(namespace, word): common in the table, not in the namespace."""
 
 
 def _in(values: Sequence[object]) -> str:
@@ -141,7 +143,6 @@ class SQLiteStore:
         self._vectors: dict[tuple[str, str], _Vectors] = {}
         self._graphs: dict[str, _Graph] = {}
         self._common_terms: set[tuple[str, str, str]] = set()
-        self._rare_terms: set[tuple[str, str, str]] = set()
         self._counts: dict[str, _FtsCounts] = {}
         self._configure(busy_timeout_s)
 
@@ -218,7 +219,6 @@ class SQLiteStore:
     def write(self, batch: Batch) -> None:
         if batch.is_empty():
             return
-        self._rare_terms.clear()
         with self._transaction() as cur:
             touched: set[str] = set()
             self._insert_episodes(cur, batch.episodes, touched)
@@ -705,10 +705,10 @@ class SQLiteStore:
         if k <= 0:
             return []
         table, fts = _TABLES[label], f"fts_{label}"
-        terms = [t for t in query_terms(text) if not self._common(namespace, label, t)]
+        counts = self._fts_counts(label)
+        terms = [t for t in query_terms(text) if not self._common(namespace, label, t, counts)]
         if not terms:
             return []
-        counts = self._fts_counts(label)
         scores: dict[str, float] = {}
         for term in terms:
             rows = self._query(
@@ -748,30 +748,30 @@ class SQLiteStore:
             )[0][0]
         return counts.matches[term]
 
-    def _common(self, namespace: str, label: Label, term: str) -> bool:
+    def _common(self, namespace: str, label: Label, term: str, counts: _FtsCounts) -> bool:
         """Whether ``term`` matches more than ``COMMON_TERM_ROWS`` of the namespace's rows of
-        ``label`` (counted no further; the cheaper count over all namespaces first). A common
-        term stays common (memory only grows); a rare one is counted again after this process
-        writes."""
+        ``label`` (counted no further, and only when the whole table has that many). A common
+        term stays common (memory only grows); a rare one is counted again after any write."""
         key = (namespace, label, term)
         if key in self._common_terms:
             return True
-        if key not in self._rare_terms:
-            fts, limit = f"fts_{label}", COMMON_TERM_ROWS + 1
-            common = (
-                self._count(f"SELECT 1 FROM {fts} WHERE {fts} MATCH ?", (f'"{term}"',), limit)
-                > COMMON_TERM_ROWS
-                and self._count(
-                    f"SELECT 1 FROM {fts} CROSS JOIN {_TABLES[label]} t ON t.rid = {fts}.rowid "
-                    f"WHERE {fts} MATCH ? AND t.namespace = ?",
-                    (f'"{term}"', namespace),
-                    limit,
-                )
-                > COMMON_TERM_ROWS
+        fts = f"fts_{label}"
+        if self._matches(counts, fts, term) <= COMMON_TERM_ROWS or (namespace, term) in counts.rare:
+            return False
+        common = (
+            self._count(
+                f"SELECT 1 FROM {fts} CROSS JOIN {_TABLES[label]} t ON t.rid = {fts}.rowid "
+                f"WHERE {fts} MATCH ? AND t.namespace = ?",
+                (f'"{term}"', namespace),
+                COMMON_TERM_ROWS + 1,
             )
-            (self._common_terms if common else self._rare_terms).add(key)
-            return common
-        return False
+            > COMMON_TERM_ROWS
+        )
+        if common:
+            self._common_terms.add(key)
+        else:
+            counts.rare.add((namespace, term))
+        return common
 
     def _count(self, sql: str, params: tuple, limit: int) -> int:
         """How many rows ``sql`` returns, counting no further than ``limit``."""

@@ -52,6 +52,26 @@ def test_a_term_that_grows_common_is_skipped_after_the_write(tmp_path, monkeypat
     store.close()
 
 
+def test_a_term_another_process_made_common_is_skipped(tmp_path, monkeypatch):
+    """The count of a word is read again after any write to the folder, not only this store's."""
+    monkeypatch.setattr(sqlite, "COMMON_TERM_ROWS", 3)
+    now = datetime(2024, 1, 1, tzinfo=UTC)
+    reader, writer = SQLiteStore(tmp_path / "s"), SQLiteStore(tmp_path / "s")
+
+    def add(*texts: str) -> None:
+        episodes = [
+            Episode(namespace="n", content=t, occurred_at=now, recorded_at=now) for t in texts
+        ]
+        writer.write(Batch(episodes=episodes))
+
+    add("alpha one", "alpha two")
+    assert len(reader.text_search("n", "episode", "alpha", 10)) == 2
+    add("alpha three", "alpha four")
+    assert reader.text_search("n", "episode", "alpha", 10) == []
+    reader.close()
+    writer.close()
+
+
 def test_a_term_is_common_per_namespace(tmp_path, monkeypatch):
     """One tenant writing a word many times does not hide it from another tenant's search."""
     monkeypatch.setattr(sqlite, "COMMON_TERM_ROWS", 3)
