@@ -4,6 +4,10 @@
 MATCH (ns:Namespace {name: $namespace})
 RETURN ns.version AS version, ns.erasures AS erasures
 
+// name: namespace_embedder
+MATCH (ns:Namespace {name: $namespace})
+RETURN ns.embedder AS embedder
+
 // name: namespaces
 MATCH (ns:Namespace)
 RETURN ns.name AS name

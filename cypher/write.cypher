@@ -11,6 +11,12 @@ MERGE (ns:Namespace {name: $namespace})
 ON CREATE SET ns.seq = 0, ns.version = 0, ns.erasures = 0
 SET ns.version = ns.version + 1, ns.erasures = ns.erasures + $erasures
 
+// name: claim_embedder
+MERGE (ns:Namespace {name: $namespace})
+ON CREATE SET ns.seq = 0, ns.version = 0, ns.erasures = 0
+SET ns.embedder = coalesce(ns.embedder, $embedder)
+RETURN ns.embedder AS embedder
+
 // name: last_in_session
 MATCH (p:Episode {namespace: $namespace, session: $session})
 RETURN p.id AS id

@@ -3,6 +3,7 @@
 from .config import Config, ConstructorConfig, RetrievalConfig
 from .embed import Embedder, HashEmbedder, SentenceTransformerEmbedder
 from .errors import (
+    EmbedderMismatchError,
     GraphmemError,
     InvalidInputError,
     NotFoundError,
@@ -17,6 +18,7 @@ __all__ = [
     "Config",
     "ConstructorConfig",
     "Embedder",
+    "EmbedderMismatchError",
     "Entity",
     "Episode",
     "GraphmemError",

@@ -26,3 +26,8 @@ class NotFoundError(GraphmemError, KeyError):
 
 class LLMError(GraphmemError):
     """The language model could not be reached or kept answering with unusable output."""
+
+
+class EmbedderMismatchError(GraphmemError):
+    """A namespace's vectors come from another embedder than the one asked to read or extend
+    them: comparing the two would rank memory by noise."""

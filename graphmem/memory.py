@@ -153,6 +153,7 @@ class Memory:
         self._check_open()
         check_namespace(namespace)
         episodes = [self._episode(m, namespace, session, i) for i, m in enumerate(messages)]
+        self.constructor.guard.check(namespace)
         if episodes:
             self.store.write(Batch(episodes=episodes))
         return episodes

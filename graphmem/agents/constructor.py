@@ -9,6 +9,7 @@ import numpy as np
 
 from ..config import ConstructorConfig
 from ..embed import Embedder, Span, embed_passages, unit_rows
+from ..embedder_guard import EmbedderGuard
 from ..llm.base import Decisions, UnitDraft
 from ..llm.zero import document_topic
 from ..models import ENTITY_NAMESPACE, Episode, Involvement, Summary, Unit
@@ -51,9 +52,11 @@ class Constructor:
         self.embedder = embedder
         self.decisions = decisions
         self.config = config
+        self.guard = EmbedderGuard(store, embedder)
 
     def build(self, namespace: str, episodes: list[Episode]) -> Batch:
         """The batch that turns ``episodes`` (all of ``namespace``) into processed memory."""
+        self.guard.claim(namespace)
         known = {ep.id for ep in episodes}
         ids = {
             s: summary_id(namespace, s) for s in dict.fromkeys(ep.session for ep in episodes) if s

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..config import RetrievalConfig
 from ..embed import Embedder
+from ..embedder_guard import EmbedderGuard
 from ..llm.base import Route
 from ..llm.zero import find_mentions
 from ..models import Episode, Hit, Unit
@@ -51,12 +52,14 @@ class Retriever:
         self.store = store
         self.embedder = embedder
         self.config = config
+        self.guard = EmbedderGuard(store, embedder)
         self._graphs: dict[str, PPRGraph] = {}
         self.timings: dict[str, float] = {}
         """Seconds the last ``rank`` spent on its stages: candidates, graph, ppr."""
 
     def candidates(self, namespace: str, query: str, vector: np.ndarray) -> Candidates:
         cfg, store = self.config, self.store
+        self.guard.check(namespace)
         passages: dict[str, float] = {}
         for label in PASSAGE_LABELS:
             passages |= fuse(

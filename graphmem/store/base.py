@@ -173,4 +173,11 @@ class GraphStore(Protocol):
 
     def namespaces(self) -> list[str]: ...
 
+    def embedder_of(self, namespace: str) -> str | None:
+        """The name of the embedder whose vectors the namespace holds; None before any."""
+
+    def claim_embedder(self, namespace: str, name: str) -> str:
+        """Record ``name`` as the namespace's embedder unless one is recorded (atomically);
+        return the one recorded."""
+
     def close(self) -> None: ...

@@ -499,3 +499,11 @@ class Neo4jStore:
 
     def namespaces(self) -> list[str]:
         return [r["name"] for r in self._q("read", "namespaces")]
+
+    def embedder_of(self, namespace: str) -> str | None:
+        rows = self._q("read", "namespace_embedder", namespace=namespace)
+        return rows[0]["embedder"] if rows else None
+
+    def claim_embedder(self, namespace: str, name: str) -> str:
+        rows = self._q("write", "claim_embedder", write=True, namespace=namespace, embedder=name)
+        return rows[0]["embedder"]

@@ -40,7 +40,7 @@ _TABLES: dict[str, str] = {
 }
 
 
-_ADDED_COLUMNS = {"units": ("object TEXT", "reason TEXT")}
+_ADDED_COLUMNS = {"units": ("object TEXT", "reason TEXT"), "namespaces": ("embedder TEXT",)}
 """Columns added since the first schema: added to stores created before them."""
 
 
@@ -893,6 +893,20 @@ class SQLiteStore:
 
     def namespaces(self) -> list[str]:
         return [r[0] for r in self._query("SELECT namespace FROM namespaces ORDER BY namespace")]
+
+    def embedder_of(self, namespace: str) -> str | None:
+        rows = self._query("SELECT embedder FROM namespaces WHERE namespace = ?", (namespace,))
+        return rows[0][0] if rows else None
+
+    def claim_embedder(self, namespace: str, name: str) -> str:
+        with self._transaction() as cur:
+            cur.execute(
+                "INSERT INTO namespaces (namespace, embedder) VALUES (?, ?) ON CONFLICT "
+                "(namespace) DO UPDATE SET embedder = COALESCE(embedder, excluded.embedder)",
+                (namespace, name),
+            )
+            query = "SELECT embedder FROM namespaces WHERE namespace = ?"
+            return cur.execute(query, (namespace,)).fetchone()[0]
 
 
 def _episode(r: tuple) -> Episode:

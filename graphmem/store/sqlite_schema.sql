@@ -90,7 +90,8 @@ CREATE INDEX IF NOT EXISTS edges_ns_rid ON edges (namespace, rid);
 CREATE TABLE IF NOT EXISTS namespaces (
     namespace TEXT PRIMARY KEY,
     version INTEGER NOT NULL DEFAULT 0,
-    erasures INTEGER NOT NULL DEFAULT 0
+    erasures INTEGER NOT NULL DEFAULT 0,
+    embedder TEXT
 );
 
 CREATE TABLE IF NOT EXISTS erasures (

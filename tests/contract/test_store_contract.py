@@ -212,6 +212,16 @@ def test_namespaces_and_stats(store, ns, world):
     assert s.edges >= 2 + 3 + 2 + 1  # INVOLVES + FROM + NEXT
 
 
+def test_the_first_embedder_claimed_stays_the_namespaces(store, ns, world):
+    assert store.embedder_of(ns) is None  # written without a claim (a store from before it)
+    assert store.claim_embedder(ns, "model-a") == "model-a"
+    assert store.claim_embedder(ns, "model-b") == "model-a"
+    assert store.embedder_of(ns) == "model-a"
+    assert store.embedder_of(ns + "-other") is None
+    assert store.claim_embedder(ns + "-other", "model-b") == "model-b"
+    assert store.embedder_of(ns) == "model-a"
+
+
 def test_slot_lookup_and_source_lookup(store, ns, world):
     e3 = episode(ns, "I live in Rome.", minutes=3, source_id="m3")
     store.write(Batch(episodes=[e3]))

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import UTC, datetime
 
 import pytest
 
 from graphmem import (
     AsyncMemory,
+    EmbedderMismatchError,
     HashEmbedder,
     InvalidInputError,
     Memory,
     NotFoundError,
     StoreClosedError,
 )
+from graphmem.store.sqlite import DB_FILE
 
 
 def test_add_returns_the_stored_processed_episode(memory: Memory):
@@ -210,3 +213,40 @@ def test_async_memory(tmp_path):
             assert (await mem.stats("z")).episodes == 5
 
     asyncio.run(run())
+
+
+def test_a_namespace_keeps_the_embedder_it_was_built_with(tmp_path):
+    path = tmp_path / "mem"
+    with Memory(path=path, embedder=HashEmbedder(384)) as mem:
+        mem.add("Alice moved to Berlin in March.", namespace="a", speaker="Alice")
+    with Memory(path=path, embedder=HashEmbedder(128)) as other:
+        with pytest.raises(EmbedderMismatchError, match="'hash-384', not 'hash-128'"):
+            other.search("Where does Alice live?", namespace="a")
+        with pytest.raises(EmbedderMismatchError):
+            other.add("Alice moved to Lisbon.", namespace="a", speaker="Alice")
+        with pytest.raises(EmbedderMismatchError):
+            other.ask("Where does Alice live?", namespace="a")
+        other.add("Bob lives in Rome.", namespace="b", speaker="Bob")  # a new namespace is free
+        assert other.search("Where does Bob live?", namespace="b")
+    with Memory(path=path, embedder=HashEmbedder(384)) as mem:
+        assert mem.stats("a").episodes == 1  # the refused add stored nothing
+        assert "Berlin" in mem.search("Where does Alice live?", namespace="a")[0].text
+        with pytest.raises(EmbedderMismatchError):
+            mem.search("Where does Bob live?", namespace="b")
+
+
+def test_a_store_from_before_embedders_were_recorded_takes_the_first_writer(tmp_path):
+    path = tmp_path / "mem"
+    with Memory(path=path, embedder=HashEmbedder(384)) as mem:
+        mem.add("Alice moved to Berlin in March.", namespace="a", speaker="Alice")
+    db = sqlite3.connect(path / DB_FILE)
+    db.execute("ALTER TABLE namespaces DROP COLUMN embedder")
+    db.commit()
+    db.close()
+    renamed = HashEmbedder(384)
+    renamed.name = "another-model"  # the same vectors under another name: the first writer's
+    with Memory(path=path, embedder=renamed) as other:
+        assert other.search("Where does Alice live?", namespace="a")
+        other.add("Alice moved to Lisbon.", namespace="a", speaker="Alice")
+    with Memory(path=path, embedder=HashEmbedder(384)) as mem, pytest.raises(EmbedderMismatchError):
+        mem.search("Where does Alice live?", namespace="a")

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from graphmem import Memory
+from graphmem import EmbedderMismatchError, HashEmbedder, Memory
+from graphmem.embed import make_embedder
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -167,3 +168,18 @@ def test_a_question_naming_a_day_finds_what_was_said_that_day(tmp_path, minilm):
         after = mem.search(question, namespace="chat", k=3)
     assert "screenplay" not in before[0].text, [h.text for h in before]
     assert "screenplay" in after[0].text, [h.text for h in after]
+
+
+@pytest.mark.slow
+def test_a_store_serves_only_the_model_that_embedded_it(tmp_path, minilm):
+    path = tmp_path / "m"
+    with Memory(path=path, embedder=minilm) as mem:
+        mem.add("I adopted a greyhound called Juniper.", namespace="me", speaker="Ana")
+    with (
+        Memory(path=path, embedder=HashEmbedder()) as hashed,
+        pytest.raises(EmbedderMismatchError, match="all-MiniLM-L6-v2"),
+    ):
+        hashed.search("What is my dog's name?", namespace="me")
+    with Memory(path=path, embedder=make_embedder("minilm-int8")) as quantized:
+        hits = quantized.search("What is my dog's name?", namespace="me")  # same model, int8
+        assert "Juniper" in hits[0].text

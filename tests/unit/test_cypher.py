@@ -22,6 +22,7 @@ EXTRA_KEYS = [
     "seq",
     "version",
     "erasures",
+    "embedder",
     "key",
     "label",
     "erased_at",
