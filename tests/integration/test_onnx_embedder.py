@@ -14,7 +14,7 @@ import pytest
 from graphmem import SentenceTransformerEmbedder
 from graphmem.embed import HashEmbedder, default_embedder, make_embedder
 from graphmem.errors import GraphmemError
-from graphmem.onnx_embed import OnnxEmbedder, cache_dir
+from graphmem.onnx_embed import OnnxEmbedder, cache_dir, token_batches
 
 TEXTS = [
     "I moved to Berlin in March.",
@@ -42,6 +42,24 @@ def test_onnx_vectors_equal_the_torch_model(torch_model, minilm) -> None:
     for a, b in zip(parts, want_parts, strict=True):
         assert (a * b).sum(axis=1).min() > 0.9999
     assert minilm.embed([]).shape == (0, 384)
+
+
+def test_texts_batched_by_length_keep_their_order_and_vectors(minilm) -> None:
+    texts = [f"Note {i}: " + "the quick brown fox jumps " * (i % 7) for i in range(40)] + TEXTS
+    together = minilm.embed(texts)
+    alone = np.stack([minilm.embed([t])[0] for t in texts])
+    assert (together * alone).sum(axis=1).min() > 0.9999
+
+
+def test_batches_stay_within_their_token_budget() -> None:
+    lengths = [3, 40, 5, 300, 12, 12, 40, 4]
+    order = sorted(range(len(lengths)), key=lengths.__getitem__)
+    batches = list(token_batches(order, lengths, 64))
+    assert [i for b in batches for i in b] == order
+    assert batches[-1] == [3]  # longer than the budget: alone
+    for batch in batches[:-1]:
+        assert len(batch) * max(lengths[i] for i in batch) <= 64
+    assert len(batches) == 4  # [3, 4, 5, 12, 12], [40], [40], [300]
 
 
 def test_int8_export_is_cached_and_close(tmp_path, monkeypatch, torch_model) -> None:
