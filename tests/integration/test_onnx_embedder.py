@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -49,6 +50,15 @@ def test_texts_batched_by_length_keep_their_order_and_vectors(minilm) -> None:
     together = minilm.embed(texts)
     alone = np.stack([minilm.embed([t])[0] for t in texts])
     assert (together * alone).sum(axis=1).min() > 0.9999
+
+
+def test_threads_embedding_at_once_get_their_own_vectors(minilm) -> None:
+    lists = [[f"Thread {n} says item {i} " * (1 + i % 5) for i in range(30)] for n in range(4)]
+    want = [minilm.embed(texts) for texts in lists]
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(minilm.embed, lists))
+    for a, b in zip(got, want, strict=True):
+        assert (a * b).sum(axis=1).min() > 0.9999
 
 
 def test_batches_stay_within_their_token_budget() -> None:
