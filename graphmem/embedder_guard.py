@@ -33,7 +33,7 @@ class EmbedderGuard:
         if recorded != self.name:
             raise EmbedderMismatchError(
                 f"namespace {namespace!r} holds vectors from the embedder {recorded!r}, not "
-                f"{self.name!r}: open it with that embedder (GRAPHMEM_EMBEDDER or "
+                f"{self.name!r}: open it with that embedder (GRAPHMEM_EMBEDDER, --embedder or "
                 "Memory(embedder=...)), or keep these memories in another namespace"
             )
         self._confirmed.add(namespace)

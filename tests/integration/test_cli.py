@@ -103,6 +103,16 @@ def test_plain_text_ingest(tmp_path):
     assert out.stdout.startswith(" 1. [unit") and "tomatoes" in out.stdout
 
 
+def test_another_embedder_is_refused_in_one_readable_line(tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("Rosa grows tomatoes in Seville.\n")
+    assert graphmem(tmp_path, "-n", "rosa", "ingest", str(notes)).returncode == 0
+    out = graphmem(tmp_path, "-n", "rosa", "--embedder", "minilm", "search", "tomatoes")
+    assert out.returncode == 1 and out.stderr.count("\n") == 1, out.stderr
+    assert "holds vectors from the embedder 'hash-384', not 'all-MiniLM-L6-v2'" in out.stderr
+    assert "tomatoes" in graphmem(tmp_path, "-n", "rosa", "search", "tomatoes").stdout
+
+
 def test_bad_input_is_one_readable_line_and_nonzero(tmp_path):
     bad_utf8 = tmp_path / "bad.txt"
     bad_utf8.write_bytes(b"caf\xe9 \xff\xfe")
