@@ -127,11 +127,13 @@ class Encoders:
     MAX_COPIES = 2
 
     def __init__(self, ort, model_file: Path) -> None:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        copies = max(1, min(cores or 1, self.MAX_COPIES))
+        cores = (
+            len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        ) or 1
+        copies = min(cores, self.MAX_COPIES)
         options = ort.SessionOptions()
         options.log_severity_level = 3
-        options.intra_op_num_threads = max(1, (cores or 1) // copies)
+        options.intra_op_num_threads = cores // copies
         self._free: queue.SimpleQueue = queue.SimpleQueue()
         for _ in range(copies):
             self._free.put(

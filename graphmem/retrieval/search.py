@@ -84,12 +84,13 @@ class Retriever:
         if weight == 1.0 or not days or not passages:
             return passages
         sources = {u.id: u.episode_ids for u in self.store.get_units(namespace, list(passages))}
-        wanted = [e for node_id in passages for e in sources.get(node_id, [node_id])]
+        behind = {node_id: sources.get(node_id, [node_id]) for node_id in passages}
+        wanted = [e for episode_ids in behind.values() for e in episode_ids]
         said = {
             e.id for e in self.store.get_episodes(namespace, wanted) if e.occurred_at.date() in days
         }
         return {
-            node_id: score * weight if said & set(sources.get(node_id, [node_id])) else score
+            node_id: score * weight if said.intersection(behind[node_id]) else score
             for node_id, score in passages.items()
         }
 
