@@ -118,19 +118,18 @@ RETURN u.id AS id, [said IN collect([e.speaker]) | said[0]] AS speakers
 
 // name: vector_search
 CALL db.index.vector.queryNodes($index, $fetch, $vector)
-YIELD node, score
-WHERE node.namespace = $namespace
-RETURN node.id AS id, score
-ORDER BY score DESC
-LIMIT $k
+YIELD node
+WITH collect(node) AS nodes
+RETURN size(nodes) AS fetched,
+  [n IN nodes WHERE n.namespace = $namespace |
+    {id: n.id, score: vector.similarity.cosine(n.embedding, $vector)}] AS hits
 
 // name: text_search
 CALL db.index.fulltext.queryNodes($index, $query, {limit: $fetch})
 YIELD node, score
-WHERE node.namespace = $namespace
-RETURN node.id AS id, score
-ORDER BY score DESC
-LIMIT $k
+WITH collect({node: node, score: score}) AS found
+RETURN size(found) AS fetched,
+  [f IN found WHERE f.node.namespace = $namespace | {id: f.node.id, score: f.score}] AS hits
 
 // name: adjacency
 CALL () {
@@ -203,3 +202,35 @@ RETURN count(n) AS summaries
 MATCH (a)-[r:NEXT|SAME_AS|INVOLVES|FROM|COVERS|SUPERSEDES|CONFLICTS_WITH|RETRACTS]->()
 WHERE $namespace IS NULL OR a.namespace = $namespace
 RETURN count(r) AS edges
+
+// name: vector_scan_episode
+MATCH (n:Episode {namespace: $namespace})
+WHERE n.embedding IS NOT NULL
+WITH n, vector.similarity.cosine(n.embedding, $vector) AS score
+RETURN n.id AS id, score
+ORDER BY score DESC, id
+LIMIT $k
+
+// name: vector_scan_unit
+MATCH (n:Unit {namespace: $namespace})
+WHERE n.embedding IS NOT NULL
+WITH n, vector.similarity.cosine(n.embedding, $vector) AS score
+RETURN n.id AS id, score
+ORDER BY score DESC, id
+LIMIT $k
+
+// name: vector_scan_entity
+MATCH (n:Entity {namespace: $namespace})
+WHERE n.embedding IS NOT NULL
+WITH n, vector.similarity.cosine(n.embedding, $vector) AS score
+RETURN n.id AS id, score
+ORDER BY score DESC, id
+LIMIT $k
+
+// name: vector_scan_summary
+MATCH (n:Summary {namespace: $namespace})
+WHERE n.embedding IS NOT NULL
+WITH n, vector.similarity.cosine(n.embedding, $vector) AS score
+RETURN n.id AS id, score
+ORDER BY score DESC, id
+LIMIT $k

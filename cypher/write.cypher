@@ -28,12 +28,6 @@ UNWIND $rows AS row
 CREATE (e:Episode)
 SET e = row
 
-// name: insert_next
-UNWIND $rows AS row
-MATCH (a:Episode {id: row.src})
-MATCH (b:Episode {id: row.dst})
-MERGE (a)-[:NEXT]->(b)
-
 // name: upsert_entities
 UNWIND $rows AS row
 MERGE (n:Entity {id: row.id})
@@ -51,81 +45,82 @@ MERGE (a)-[:ALIAS_OF]->(n)
 // name: insert_units
 UNWIND $rows AS row
 CREATE (u:Unit)
-SET u = row.props
-WITH u, row
-CALL (u, row) {
-  UNWIND row.arms AS arm
-  MATCH (e:Entity {id: arm.entity_id})
-  CREATE (u)-[:INVOLVES {role: arm.role}]->(e)
-}
-CALL (u, row) {
-  UNWIND row.episode_ids AS episode_id
-  MATCH (ep:Episode {id: episode_id})
-  CREATE (u)-[:FROM]->(ep)
-}
+SET u = row
 
 // name: upsert_summaries
 UNWIND $rows AS row
-MERGE (s:Summary {id: row.props.id})
-SET s = row.props
-WITH s, row
+MERGE (s:Summary {id: row.id})
+SET s = row
+WITH s
 OPTIONAL MATCH (s)-[old:COVERS]->()
 DELETE old
-WITH DISTINCT s, row
-UNWIND row.covers AS covered
-OPTIONAL MATCH (u:Unit {id: covered, namespace: s.namespace})
-OPTIONAL MATCH (e:Episode {id: covered, namespace: s.namespace})
-WITH s, coalesce(u, e) AS n
-WHERE n IS NOT NULL
-MERGE (s)-[:COVERS]->(n)
+
+// name: edge_next
+UNWIND $rows AS row
+MATCH (a:Episode {id: row.src, namespace: $namespace})
+MATCH (b:Episode {id: row.dst, namespace: $namespace})
+MERGE (a)-[r:NEXT]->(b)
+SET r += row.props
+
+// name: edge_involves
+UNWIND $rows AS row
+MATCH (a:Unit {id: row.src, namespace: $namespace})
+MATCH (b:Entity {id: row.dst, namespace: $namespace})
+MERGE (a)-[r:INVOLVES]->(b)
+SET r += row.props
+
+// name: edge_from
+UNWIND $rows AS row
+MATCH (a:Unit {id: row.src, namespace: $namespace})
+MATCH (b:Episode {id: row.dst, namespace: $namespace})
+MERGE (a)-[r:FROM]->(b)
+SET r += row.props
+
+// name: edge_covers
+UNWIND $rows AS row
+MATCH (a:Summary {id: row.src, namespace: $namespace})
+CALL (row) {
+  MATCH (u:Unit {id: row.dst, namespace: $namespace})
+  RETURN u AS b
+  UNION
+  MATCH (e:Episode {id: row.dst, namespace: $namespace})
+  RETURN e AS b
+}
+MERGE (a)-[r:COVERS]->(b)
+SET r += row.props
 
 // name: edge_same_as
 UNWIND $rows AS row
-MATCH (a:Entity {id: row.src})
-MATCH (b:Entity {id: row.dst})
+MATCH (a:Entity {id: row.src, namespace: $namespace})
+MATCH (b:Entity {id: row.dst, namespace: $namespace})
 MERGE (a)-[r:SAME_AS]->(b)
 SET r += row.props
 
 // name: edge_supersedes
 UNWIND $rows AS row
-MATCH (a:Unit {id: row.src})
-MATCH (b:Unit {id: row.dst})
+MATCH (a:Unit {id: row.src, namespace: $namespace})
+MATCH (b:Unit {id: row.dst, namespace: $namespace})
 MERGE (a)-[r:SUPERSEDES]->(b)
 SET r += row.props
 
 // name: edge_conflicts_with
 UNWIND $rows AS row
-MATCH (a:Unit {id: row.src})
-MATCH (b:Unit {id: row.dst})
+MATCH (a:Unit {id: row.src, namespace: $namespace})
+MATCH (b:Unit {id: row.dst, namespace: $namespace})
 MERGE (a)-[r:CONFLICTS_WITH]->(b)
 SET r += row.props
 
 // name: edge_retracts
 UNWIND $rows AS row
-MATCH (a:Episode {id: row.src})
-MATCH (b:Unit {id: row.dst})
+MATCH (a:Episode {id: row.src, namespace: $namespace})
+MATCH (b:Unit {id: row.dst, namespace: $namespace})
 MERGE (a)-[r:RETRACTS]->(b)
-SET r += row.props
-
-// name: edge_from
-UNWIND $rows AS row
-MATCH (a:Unit {id: row.src})
-MATCH (b:Episode {id: row.dst})
-MERGE (a)-[r:FROM]->(b)
-SET r += row.props
-
-// name: edge_next
-UNWIND $rows AS row
-MATCH (a:Episode {id: row.src})
-MATCH (b:Episode {id: row.dst})
-MERGE (a)-[r:NEXT]->(b)
 SET r += row.props
 
 // name: mark_processed
 UNWIND $rows AS row
-MATCH (e:Episode {id: row.id})
+MATCH (e:Episode {id: row.id, namespace: $namespace})
 SET e.status = 'processed', e.error = null, e.embedding = coalesce(row.embedding, e.embedding)
-RETURN DISTINCT e.namespace AS namespace
 
 // name: set_episode_status
 UNWIND $ids AS id

@@ -181,7 +181,7 @@ def build_read_graph(mem: Memory):
         pairs = [(units[a], units[b]) for a, b in state.conflicts if a in units and b in units]
         verdicts = mem.decisions.compare([Comparison(new=b, existing=[a]) for a, b in pairs])
         reviews = [Review(b, v, a) for (a, b), v in zip(pairs, verdicts, strict=True)]
-        batch = Batch()
+        batch = Batch(state.namespace)
         mem.refresher.apply(state.namespace, batch, reviews)
         mem.store.write(batch)  # the rewrites and their edges in one transaction
         status = {u.id: u.status for u in units.values()}

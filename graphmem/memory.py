@@ -155,7 +155,7 @@ class Memory:
         episodes = [self._episode(m, namespace, session, i) for i, m in enumerate(messages)]
         self.constructor.guard.check(namespace)
         if episodes:
-            self.store.write(Batch(episodes=episodes))
+            self.store.write(Batch(namespace, episodes=episodes))
         return episodes
 
     def add_document(

@@ -89,7 +89,9 @@ class Constructor:
         summaries += topic_summaries(self.store, namespace, units, by_id, self.config)
         processed = {ep.id: vec for ep, vec in zip(episodes, episode_vectors, strict=True)}
         self._embed_summaries(namespace, summaries, processed)
-        return Batch(entities=upserts, units=units, summaries=summaries, processed=processed)
+        return Batch(
+            namespace, entities=upserts, units=units, summaries=summaries, processed=processed
+        )
 
     def _embed_summaries(
         self, namespace: str, summaries: list[Summary], batch: dict[str, np.ndarray]

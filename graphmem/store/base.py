@@ -52,8 +52,10 @@ class UnitUpdate:
 
 @dataclass
 class Batch:
-    """Everything one transaction writes. Entities are upserted by id (aliases merged)."""
+    """Everything one transaction writes, all inside one namespace. Entities are upserted by id
+    (aliases merged)."""
 
+    namespace: str
     episodes: list[Episode] = field(default_factory=list)
     entities: list[Entity] = field(default_factory=list)
     units: list[Unit] = field(default_factory=list)
@@ -61,7 +63,7 @@ class Batch:
     """Upserted whole: text, vector and what they cover are replaced."""
     edges: list[Edge] = field(default_factory=list)
     updates: list[UnitUpdate] = field(default_factory=list)
-    """Rewrites of stored units (the Refresher's), in the same transaction."""
+    """Rewrites of stored units of the namespace (the Refresher's), in the same transaction."""
     processed: dict[str, np.ndarray | None] = field(default_factory=dict)
     """Episode id -> its embedding: those episodes become ``processed`` in the same transaction."""
 

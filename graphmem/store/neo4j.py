@@ -8,11 +8,12 @@ from typing import Any
 import numpy as np
 
 from ..errors import StoreClosedError, StoreUnavailableError
-from ..models import Edge, Entity, Episode, EpisodeStatus, Involvement, Stats, Summary, Unit
+from ..models import Entity, Episode, EpisodeStatus, Involvement, Stats, Summary, Unit
 from ..resources import cypher
 from ..text import query_terms
 from ..timeutil import from_ms, now_ms, to_ms
-from .base import EDGE_ENDPOINTS, Adjacency, Batch, Label, UnitSketch, UnitUpdate, ordered_like
+from .base import Adjacency, Batch, Label, UnitSketch, UnitUpdate, ordered_like
+from .planner import AdjacencyBuilder, check_batch, plan_write, sessions_to_chain
 
 VECTOR_INDEX = {
     "episode": "episode_embedding",
@@ -26,16 +27,11 @@ TEXT_INDEX = {
     "entity": "entity_text",
     "summary": "summary_text",
 }
-EDGE_STATEMENT = {
-    "SAME_AS": "edge_same_as",
-    "SUPERSEDES": "edge_supersedes",
-    "NEXT": "edge_next",
-    "CONFLICTS_WITH": "edge_conflicts_with",
-    "RETRACTS": "edge_retracts",
-    "FROM": "edge_from",
-}
 OVERFETCH = 10
-"""Vector and full-text indexes span every namespace; fetch this many times k, then filter."""
+"""Vector and full-text indexes span every namespace: the first query fetches this many times k
+and keeps the namespace's; a namespace crowded out by others is fetched again, more widely."""
+MAX_FETCH = 10_000
+"""The widest index query; past it a vector search scans the namespace's own vectors."""
 
 
 # -- result mapping (pure functions: unit-tested without a server) ------------------------------
@@ -81,11 +77,7 @@ def unit_row(u: Unit) -> dict[str, Any]:
     for key in _UNIT_TIMES:
         props[key] = to_ms(getattr(u, key))
     props["embedding"] = _vector(u.embedding)
-    return {
-        "props": {k: v for k, v in props.items() if v is not None},
-        "arms": [a.model_dump() for a in u.entities],
-        "episode_ids": u.episode_ids,
-    }
+    return {k: v for k, v in props.items() if v is not None}
 
 
 def unit_from(node: dict[str, Any]) -> Unit:
@@ -130,7 +122,7 @@ def summary_row(s: Summary) -> dict[str, Any]:
         "span_to": to_ms(s.span_to),
         "embedding": _vector(s.embedding),
     }
-    return {"props": {k: v for k, v in props.items() if v is not None}, "covers": s.covers}
+    return {k: v for k, v in props.items() if v is not None}
 
 
 def summary_from(node: dict[str, Any]) -> Summary:
@@ -158,31 +150,9 @@ def update_rows(updates: list[UnitUpdate]) -> list[dict[str, Any]]:
 
 
 def adjacency_from(rows: list[dict[str, Any]], version: int) -> Adjacency:
-    index: dict[str, int] = {}
-    kinds: list[str] = []
-    src: list[int] = []
-    dst: list[int] = []
-    types: list[str] = []
-
-    def node(node_id: str, kind: str | None) -> int:
-        if node_id not in index:
-            index[node_id] = len(kinds)
-            kinds.append(kind or "unit")
-        return index[node_id]
-
-    for row in rows:
-        src_kind, dst_kind = EDGE_ENDPOINTS[row["type"]]
-        src.append(node(row["src"], src_kind))
-        dst.append(node(row["dst"], dst_kind))
-        types.append(row["type"])
-    return Adjacency(
-        ids=list(index),
-        kinds=kinds,
-        src=np.asarray(src, dtype=np.int64),
-        dst=np.asarray(dst, dtype=np.int64),
-        types=types,
-        version=version,
-    )
+    edges = AdjacencyBuilder()
+    edges.add([(row["type"], row["src"], row["dst"]) for row in rows])
+    return edges.build(version)
 
 
 class Neo4jStore:
@@ -259,64 +229,37 @@ class Neo4jStore:
     def write(self, batch: Batch) -> None:
         if batch.is_empty():
             return
+        check_batch(batch)
         w = cypher("write")
+        ns = batch.namespace
 
         def work(tx) -> None:
-            touched: set[str] = set()
-            self._write_episodes(tx, w, batch.episodes, touched)
-            if batch.entities:
-                tx.run(w["upsert_entities"], rows=[entity_row(e) for e in batch.entities])
-                touched.update(e.namespace for e in batch.entities)
-            if batch.units:
-                tx.run(w["insert_units"], rows=[unit_row(u) for u in batch.units])
-                touched.update(u.namespace for u in batch.units)
-            if batch.summaries:
-                tx.run(w["upsert_summaries"], rows=[summary_row(s) for s in batch.summaries])
-                touched.update(s.namespace for s in batch.summaries)
-            self._write_edges(tx, w, batch.edges)
+            count = len(batch.episodes)
+            last_seq = tx.run(w["reserve_seq"], namespace=ns, count=count).single()["start"]
+            last = {
+                session: tx.run(w["last_in_session"], namespace=ns, session=session).single()
+                for session in sessions_to_chain(batch)
+            }
+            plan = plan_write(batch, last_seq, {s: r and r["id"] for s, r in last.items()})
+            for statement, rows in (
+                ("insert_episodes", [episode_row(ep) for ep in batch.episodes]),
+                ("upsert_entities", [entity_row(e) for e in batch.entities]),
+                ("insert_units", [unit_row(u) for u in batch.units]),
+                ("upsert_summaries", [summary_row(s) for s in batch.summaries]),
+            ):
+                if rows:
+                    tx.run(w[statement], rows=rows)
+            for typ, edges in plan.edges_by_type().items():
+                rows = [{"src": e.src, "dst": e.dst, "props": e.props} for e in edges]
+                tx.run(w[f"edge_{typ.lower()}"], namespace=ns, rows=rows)
             if batch.processed:
                 rows = [{"id": i, "embedding": _vector(v)} for i, v in batch.processed.items()]
-                touched.update(r["namespace"] for r in tx.run(w["mark_processed"], rows=rows))
-            for ns in sorted(touched):
-                if batch.updates:
-                    tx.run(w["update_units"], namespace=ns, rows=update_rows(batch.updates))
-                tx.run(w["bump_namespace"], namespace=ns, erasures=0)
+                tx.run(w["mark_processed"], namespace=ns, rows=rows)
+            if batch.updates:
+                tx.run(w["update_units"], namespace=ns, rows=update_rows(batch.updates))
+            tx.run(w["bump_namespace"], namespace=ns, erasures=0)
 
         self._in_transaction(work)
-
-    @staticmethod
-    def _write_episodes(tx, w: dict[str, str], episodes: list[Episode], touched: set[str]) -> None:
-        by_ns: dict[str, list[Episode]] = {}
-        for ep in episodes:
-            by_ns.setdefault(ep.namespace, []).append(ep)
-        for ns, eps in by_ns.items():
-            start = tx.run(w["reserve_seq"], namespace=ns, count=len(eps)).single()["start"]
-            last: dict[str, str | None] = {}
-            links: list[dict[str, str]] = []
-            for offset, ep in enumerate(eps, 1):
-                ep.seq = start + offset
-                if ep.session is None:
-                    continue
-                if ep.session not in last:
-                    rec = tx.run(w["last_in_session"], namespace=ns, session=ep.session).single()
-                    last[ep.session] = rec["id"] if rec else None
-                if last[ep.session] is not None:
-                    links.append({"src": last[ep.session], "dst": ep.id})
-                last[ep.session] = ep.id
-            tx.run(w["insert_episodes"], rows=[episode_row(ep) for ep in eps])
-            if links:
-                tx.run(w["insert_next"], rows=links)
-            touched.add(ns)
-
-    @staticmethod
-    def _write_edges(tx, w: dict[str, str], edges: list[Edge]) -> None:
-        by_type: dict[str, list[dict[str, Any]]] = {}
-        for e in edges:
-            if e.type not in EDGE_STATEMENT:
-                raise ValueError(f"{e.type} edges are written with their nodes, not as edges")
-            by_type.setdefault(e.type, []).append({"src": e.src, "dst": e.dst, "props": e.props})
-        for typ, rows in by_type.items():
-            tx.run(w[EDGE_STATEMENT[typ]], rows=rows)
 
     def set_episode_status(
         self, namespace: str, ids: list[str], status: EpisodeStatus, error: str | None = None
@@ -445,18 +388,15 @@ class Neo4jStore:
     def vector_search(
         self, namespace: str, label: Label, vector: np.ndarray, k: int
     ) -> list[tuple[str, float]]:
+        """Nearest by the index, scored exactly (the index's scores are quantized); when other
+        namespaces crowd this one out of the widest index query, by a scan of its own vectors."""
         if k <= 0:
             return []
-        rows = self._q(
-            "read",
-            "vector_search",
-            namespace=namespace,
-            index=VECTOR_INDEX[label],
-            fetch=k * OVERFETCH,
-            k=k,
-            vector=_vector(vector),
-        )
-        return [(r["id"], cosine_from_neo4j(r["score"])) for r in rows]
+        params = {"namespace": namespace, "vector": _vector(vector), "k": k}
+        hits = self._index_query("vector_search", VECTOR_INDEX[label], k, params)
+        if hits is None:
+            hits = self._q("read", f"vector_scan_{label}", **params)
+        return [(h["id"], cosine_from_neo4j(h["score"])) for h in hits]
 
     def text_search(
         self, namespace: str, label: Label, text: str, k: int
@@ -464,16 +404,25 @@ class Neo4jStore:
         query = lucene_query(text)
         if not query or k <= 0:
             return []
-        rows = self._q(
-            "read",
-            "text_search",
-            namespace=namespace,
-            index=TEXT_INDEX[label],
-            query=query,
-            fetch=k * OVERFETCH,
-            k=k,
-        )
-        return [(r["id"], float(r["score"])) for r in rows]
+        params = {"namespace": namespace, "query": query}
+        hits = self._index_query("text_search", TEXT_INDEX[label], k, params) or []
+        return [(h["id"], float(h["score"])) for h in hits]
+
+    def _index_query(
+        self, name: str, index: str, k: int, params: dict[str, Any]
+    ) -> list[dict[str, Any]] | None:
+        """The namespace's best ``k`` of an index spanning every namespace: the index is asked
+        for more until k of its answers are the namespace's or it has no more to give (then
+        every match of the namespace was seen). None when even MAX_FETCH was not enough."""
+        fetch = k * OVERFETCH
+        while True:
+            (row,) = self._q("read", name, index=index, fetch=fetch, **params)
+            hits = sorted(row["hits"], key=lambda h: (-h["score"], h["id"]))
+            if len(hits) >= k or row["fetched"] < fetch:
+                return hits[:k]
+            if fetch >= MAX_FETCH:
+                return None
+            fetch = min(fetch * 4, MAX_FETCH)
 
     def adjacency(self, namespace: str) -> Adjacency:
         """The namespace's edges, fetched again only when a write bumped its version."""

@@ -18,10 +18,11 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import StoreClosedError, StoreUnavailableError
-from ..models import Edge, Entity, Episode, EpisodeStatus, Involvement, Stats, Summary, Unit
+from ..models import Entity, Episode, EpisodeStatus, Involvement, Stats, Summary, Unit
 from ..text import query_terms
 from ..timeutil import from_ms, now_ms, to_ms
 from .base import EDGE_ENDPOINTS, Adjacency, Batch, Label, UnitSketch, UnitUpdate, ordered_like
+from .planner import AdjacencyBuilder, WritePlan, check_batch, plan_write, sessions_to_chain
 
 DB_FILE = "graphmem.db"
 _EPISODE_COLUMNS = (
@@ -103,24 +104,11 @@ class _Vectors:
 
 @dataclass
 class _Graph:
-    ids: list[str] = field(default_factory=list)
-    index: dict[str, int] = field(default_factory=dict)
-    kinds: list[str] = field(default_factory=list)
-    src: list[int] = field(default_factory=list)
-    dst: list[int] = field(default_factory=list)
-    types: list[str] = field(default_factory=list)
+    edges: AdjacencyBuilder = field(default_factory=AdjacencyBuilder)
     last_rid: int = 0
     version: int = -1
     erasures: int = -1
     cached: Adjacency | None = None
-
-    def node(self, node_id: str, kind: str | None) -> int:
-        i = self.index.get(node_id)
-        if i is None:
-            i = self.index[node_id] = len(self.ids)
-            self.ids.append(node_id)
-            self.kinds.append(kind or "unit")
-        return i
 
 
 class SQLiteStore:
@@ -219,30 +207,38 @@ class SQLiteStore:
     def write(self, batch: Batch) -> None:
         if batch.is_empty():
             return
+        check_batch(batch)
+        ns = batch.namespace
         with self._transaction() as cur:
-            touched: set[str] = set()
-            self._insert_episodes(cur, batch.episodes, touched)
-            self._upsert_entities(cur, batch.entities, touched)
-            self._insert_units(cur, batch.units, touched)
-            self._insert_summaries(cur, batch.summaries, touched)
-            self._insert_edges(cur, batch.edges, touched)
+            (last_seq,) = cur.execute(
+                "SELECT COALESCE(MAX(seq), 0) FROM episodes WHERE namespace = ?", (ns,)
+            ).fetchone()
+            plan = plan_write(batch, last_seq, self._last_in_sessions(cur, batch))
+            self._insert_episodes(cur, batch.episodes)
+            self._upsert_entities(cur, batch.entities)
+            self._insert_units(cur, batch.units)
+            self._replace_summaries(cur, batch.summaries)
+            self._insert_edges(cur, plan)
             if batch.processed:
                 cur.executemany(
                     "UPDATE episodes SET status = 'processed', error = NULL, embedding = "
-                    "COALESCE(?, embedding) WHERE id = ?",
-                    [(_blob(v), episode_id) for episode_id, v in batch.processed.items()],
+                    "COALESCE(?, embedding) WHERE id = ? AND namespace = ?",
+                    [(_blob(v), episode_id, ns) for episode_id, v in batch.processed.items()],
                 )
-                touched.update(self._namespaces_of(cur, list(batch.processed)))
-            for ns in touched:  # a batch's rewrites stay inside the namespaces it writes
-                self._update_units(cur, ns, batch.updates)
-            self._bump(cur, touched)
+            self._update_units(cur, ns, batch.updates)
+            self._bump(cur, {ns})
 
     @staticmethod
-    def _namespaces_of(cur: sqlite3.Cursor, episode_ids: list[str]) -> set[str]:
-        rows = cur.execute(
-            f"SELECT DISTINCT namespace FROM episodes WHERE id IN ({_in(episode_ids)})", episode_ids
-        ).fetchall()
-        return {r[0] for r in rows}
+    def _last_in_sessions(cur: sqlite3.Cursor, batch: Batch) -> dict[str, str | None]:
+        last: dict[str, str | None] = {}
+        for session in sessions_to_chain(batch):
+            row = cur.execute(
+                "SELECT id FROM episodes WHERE namespace = ? AND session = ? "
+                "ORDER BY seq DESC LIMIT 1",
+                (batch.namespace, session),
+            ).fetchone()
+            last[session] = row[0] if row else None
+        return last
 
     def _bump(self, cur: sqlite3.Cursor, namespaces: set[str], erasures: int = 0) -> None:
         cur.executemany(
@@ -252,36 +248,8 @@ class SQLiteStore:
             [(ns, erasures) for ns in sorted(namespaces)],
         )
 
-    def _insert_episodes(self, cur: sqlite3.Cursor, episodes: list[Episode], touched: set) -> None:
-        """Insert episodes with the next ``seq`` numbers of their namespace, each linked by NEXT
-        to the previous episode of its session."""
-        next_seq: dict[str, int] = {}
-        last_in_session: dict[tuple[str, str], str | None] = {}
-        for ep in episodes:
-            if ep.namespace not in next_seq:
-                row = cur.execute(
-                    "SELECT COALESCE(MAX(seq), 0) FROM episodes WHERE namespace = ?",
-                    (ep.namespace,),
-                ).fetchone()
-                next_seq[ep.namespace] = row[0] + 1
-            key = (ep.namespace, ep.session or "")
-            if ep.session is not None and key not in last_in_session:
-                row = cur.execute(
-                    "SELECT id FROM episodes WHERE namespace = ? AND session = ? "
-                    "ORDER BY seq DESC LIMIT 1",
-                    key,
-                ).fetchone()
-                last_in_session[key] = row[0] if row else None
-        links = []
-        for ep in episodes:
-            ep.seq = next_seq[ep.namespace]
-            next_seq[ep.namespace] += 1
-            if ep.session is not None:
-                key = (ep.namespace, ep.session)
-                if (previous := last_in_session[key]) is not None:
-                    links.append((ep.namespace, previous, ep.id))
-                last_in_session[key] = ep.id
-        touched.update(next_seq)
+    @staticmethod
+    def _insert_episodes(cur: sqlite3.Cursor, episodes: list[Episode]) -> None:
         cur.executemany(
             "INSERT INTO episodes (id, namespace, content, source, speaker, session, "
             "source_id, occurred_at, recorded_at, status, error, seq, embedding) "
@@ -305,14 +273,10 @@ class SQLiteStore:
                 for ep in episodes
             ],
         )
-        cur.executemany(
-            "INSERT OR IGNORE INTO edges (namespace, type, src, dst) VALUES (?, 'NEXT', ?, ?)",
-            links,
-        )
 
-    def _upsert_entities(self, cur: sqlite3.Cursor, entities: list[Entity], touched: set) -> None:
+    @staticmethod
+    def _upsert_entities(cur: sqlite3.Cursor, entities: list[Entity]) -> None:
         for ent in entities:
-            touched.add(ent.namespace)
             row = cur.execute("SELECT aliases FROM entities WHERE id = ?", (ent.id,)).fetchone()
             aliases = list(dict.fromkeys((json.loads(row[0]) if row else []) + ent.aliases))
             aliases = [a for a in aliases if a != ent.name]
@@ -344,8 +308,8 @@ class SQLiteStore:
                 [(ent.namespace, key, ent.id) for key in {ent.canonical, *map(str.lower, aliases)}],
             )
 
-    def _insert_units(self, cur: sqlite3.Cursor, units: list[Unit], touched: set) -> None:
-        touched.update(u.namespace for u in units)
+    @staticmethod
+    def _insert_units(cur: sqlite3.Cursor, units: list[Unit]) -> None:
         cur.executemany(
             "INSERT INTO units (id, namespace, text, kind, subject, predicate, object, "
             "confidence, valid_from, valid_to, recorded_at, expired_at, status, version, "
@@ -372,21 +336,12 @@ class SQLiteStore:
                 for u in units
             ],
         )
-        cur.executemany(
-            "INSERT OR IGNORE INTO edges (namespace, type, src, dst, props) VALUES (?, ?, ?, ?, ?)",
-            [
-                (u.namespace, "INVOLVES", u.id, inv.entity_id, json.dumps({"role": inv.role}))
-                for u in units
-                for inv in u.entities
-            ]
-            + [(u.namespace, "FROM", u.id, ep_id, "{}") for u in units for ep_id in u.episode_ids],
-        )
 
-    def _insert_summaries(
-        self, cur: sqlite3.Cursor, summaries: list[Summary], touched: set
-    ) -> None:
-        for s in summaries:  # replaced whole: a new, higher rid, so caches see the new vector
-            touched.add(s.namespace)
+    @staticmethod
+    def _replace_summaries(cur: sqlite3.Cursor, summaries: list[Summary]) -> None:
+        """Summaries are replaced whole (their COVERS edges too, which the plan writes again),
+        under a new, higher rid, so caches see the new vector."""
+        for s in summaries:
             (rid,) = cur.execute("SELECT COALESCE(MAX(rid), 0) + 1 FROM summaries").fetchone()
             cur.execute("DELETE FROM summaries WHERE id = ?", (s.id,))
             cur.execute("DELETE FROM edges WHERE src = ? AND type = 'COVERS'", (s.id,))
@@ -404,26 +359,29 @@ class SQLiteStore:
                     _blob(s.embedding),
                 ),
             )
-            cur.executemany(
-                "INSERT OR IGNORE INTO edges (namespace, type, src, dst) VALUES (?, 'COVERS', ?, ?)",
-                [(s.namespace, s.id, node) for node in s.covers],
-            )
 
-    def _insert_edges(self, cur: sqlite3.Cursor, edges: list[Edge], touched: set) -> None:
-        for e in edges:
-            row = cur.execute(
-                "SELECT namespace FROM entities WHERE id = ? UNION ALL "
-                "SELECT namespace FROM units WHERE id = ? UNION ALL "
-                "SELECT namespace FROM episodes WHERE id = ?",
-                (e.src, e.src, e.src),
-            ).fetchone()
-            if row is None:
-                raise KeyError(f"edge source {e.src} does not exist")
-            touched.add(row[0])
-            cur.execute(
-                "INSERT INTO edges (namespace, type, src, dst, props) VALUES (?, ?, ?, ?, ?) "
+    @staticmethod
+    def _insert_edges(cur: sqlite3.Cursor, plan: WritePlan) -> None:
+        """The plan's edges whose ends are stored in the namespace (as Neo4j's MATCH does)."""
+        ns = plan.namespace
+        for typ, edges in plan.edges_by_type().items():
+            ends = [
+                (kind, end) for kind, end in zip(EDGE_ENDPOINTS[typ], (0, 1), strict=True) if kind
+            ]
+            stored = " AND ".join(
+                f"EXISTS (SELECT 1 FROM {_TABLES[kind]} WHERE id = ? AND namespace = ?)"
+                for kind, _ in ends
+            )
+            rows = []
+            for e in edges:
+                ids = (e.src, e.dst)
+                checks = [x for _, end in ends for x in (ids[end], ns)]
+                rows.append((ns, typ, e.src, e.dst, json.dumps(e.props), *checks))
+            cur.executemany(
+                "INSERT INTO edges (namespace, type, src, dst, props) "
+                f"SELECT ?, ?, ?, ?, ? WHERE {stored} "
                 "ON CONFLICT (namespace, type, src, dst) DO UPDATE SET props = excluded.props",
-                (row[0], e.type, e.src, e.dst, json.dumps(e.props)),
+                rows,
             )
 
     def set_episode_status(
@@ -847,22 +805,11 @@ class SQLiteStore:
                     "SELECT rid, type, src, dst FROM edges WHERE namespace = ? AND rid > ? ORDER BY rid",
                     (namespace, graph.last_rid),
                 )
-                for _, typ, src, dst in rows:
-                    src_kind, dst_kind = EDGE_ENDPOINTS[typ]
-                    graph.src.append(graph.node(src, src_kind))
-                    graph.dst.append(graph.node(dst, dst_kind))
-                    graph.types.append(typ)
+                graph.edges.add([row[1:] for row in rows])
                 if rows:
                     graph.last_rid = rows[-1][0]
                 graph.version = version
-                graph.cached = Adjacency(
-                    ids=list(graph.ids),
-                    kinds=list(graph.kinds),
-                    src=np.asarray(graph.src, dtype=np.int64),
-                    dst=np.asarray(graph.dst, dtype=np.int64),
-                    types=list(graph.types),
-                    version=version,
-                )
+                graph.cached = graph.edges.build(version)
             return graph.cached
 
     def stats(self, namespace: str | None = None) -> Stats:

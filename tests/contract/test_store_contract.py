@@ -56,12 +56,13 @@ def world(store: GraphStore, ns: str) -> dict:
     """Two episodes in a session, three entities and two units over them."""
     e1 = episode(ns, "Alice moved to Paris.", minutes=0, speaker="Alice", source_id="m1")
     e2 = episode(ns, "Alice works at Acme in Paris.", minutes=1, speaker="Alice", source_id="m2")
-    store.write(Batch(episodes=[e1, e2]))
+    store.write(Batch(ns, episodes=[e1, e2]))
     alice, paris, acme = entity(ns, "Alice", 1), entity(ns, "Paris", 2), entity(ns, "Acme", 3)
     u1 = unit(ns, "Alice moved to Paris", [alice, paris], [e1], 10)
     u2 = unit(ns, "Alice works at Acme", [alice, acme, paris], [e2], 11, kind="event")
     store.write(
         Batch(
+            ns,
             entities=[alice, paris, acme],
             units=[u1, u2],
             processed={e1.id: vec(20), e2.id: vec(21)},
@@ -105,8 +106,8 @@ def test_reads_take_more_ids_than_a_statement_can_bind(store, ns, world):
 
 def test_entities_upsert_merges_aliases_and_finds_by_alias(store, ns, world):
     alias = world["alice"].model_copy(update={"aliases": ["Ally"], "embedding": None})
-    store.write(Batch(entities=[alias]))
-    store.write(Batch(entities=[alias.model_copy(update={"aliases": ["Al", "Ally"]})]))
+    store.write(Batch(ns, entities=[alias]))
+    store.write(Batch(ns, entities=[alias.model_copy(update={"aliases": ["Al", "Ally"]})]))
     (got,) = store.get_entities(ns, [world["alice"].id])
     assert sorted(got.aliases) == ["Al", "Ally"]
     assert [e.id for e in store.find_entities(ns, ["ally"])] == [world["alice"].id]
@@ -134,7 +135,7 @@ def test_text_search_is_lexical_and_takes_any_text_literally(store, ns, world):
 def test_every_read_is_scoped_to_its_namespace(store, ns, world):
     other = ns + "-other"
     ep = episode(other, "Alice moved to Paris.", speaker="Alice")
-    store.write(Batch(episodes=[ep], processed={ep.id: world["u1"].embedding}))
+    store.write(Batch(other, episodes=[ep], processed={ep.id: world["u1"].embedding}))
     assert store.get_episodes(ns, [ep.id]) == []
     assert store.get_units(other, [world["u1"].id]) == []
     assert all(h[0] != ep.id for h in store.vector_search(ns, "episode", vec(20), 10))
@@ -146,7 +147,7 @@ def test_every_read_is_scoped_to_its_namespace(store, ns, world):
 
 def test_status_and_temporal_updates(store, ns, world):
     e3 = episode(ns, "pending one", minutes=5)
-    store.write(Batch(episodes=[e3]))
+    store.write(Batch(ns, episodes=[e3]))
     assert [e.id for e in store.episodes_by_status(ns, ["pending"])] == [e3.id]
     store.set_episode_status(ns, [e3.id], "failed", "LLM down")
     (failed,) = store.episodes_by_status(ns, ["failed"])
@@ -163,6 +164,7 @@ def test_status_and_temporal_updates(store, ns, world):
 def test_edges_and_summaries(store, ns, world):
     store.write(
         Batch(
+            ns,
             edges=[
                 Edge(
                     type="SUPERSEDES",
@@ -170,7 +172,7 @@ def test_edges_and_summaries(store, ns, world):
                     dst=world["u1"].id,
                     props={"reason": "update"},
                 )
-            ]
+            ],
         )
     )
     summary = Summary(
@@ -180,7 +182,7 @@ def test_edges_and_summaries(store, ns, world):
         covers=[world["u1"].id, world["e2"].id],
         embedding=vec(30),
     )
-    store.write(Batch(summaries=[summary]))
+    store.write(Batch(ns, summaries=[summary]))
     (got,) = store.get_summaries(ns, [summary.id])
     assert got.text == summary.text and got.span_from == T0
     adj = store.adjacency(ns)
@@ -190,6 +192,66 @@ def test_edges_and_summaries(store, ns, world):
     assert (world["u2"].id, world["u1"].id, "SUPERSEDES") in typed
     assert (summary.id, world["e2"].id, "COVERS") in typed
     assert store.node_ids(ns, "summary") == [summary.id]
+
+
+def test_a_namespace_crowded_out_by_another_still_finds_its_own(store, ns, world):
+    """Indexes may span tenants: another namespace's 40 nearer, wordier matches change nothing."""
+    other = ns + "-crowd"
+    target = world["u1"].embedding
+    eps = [episode(other, f"moved {i}", minutes=i) for i in range(40)]
+    store.write(Batch(other, episodes=eps))
+    near = [target + 0.01 * vec(100 + i) for i in range(40)]
+    store.write(
+        Batch(
+            other, processed={e.id: v / np.linalg.norm(v) for e, v in zip(eps, near, strict=True)}
+        )
+    )
+    mine = store.vector_search(ns, "episode", target, 2)
+    assert sorted(h[0] for h in mine) == sorted([world["e1"].id, world["e2"].id])
+    assert [h[0] for h in store.text_search(ns, "episode", "moved", 1)] == [world["e1"].id]
+
+
+def test_a_batch_of_only_updates_and_edges_is_applied(store, ns, world):
+    """What the read graph's refresh writes: rewrites of stored units and their edges, no node."""
+    u1, u2 = world["u1"].id, world["u2"].id
+    before = store.adjacency(ns)
+    end = int((T0 + timedelta(days=3)).timestamp() * 1000)
+    store.write(
+        Batch(
+            ns,
+            updates=[UnitUpdate(id=u1, status="superseded", valid_to_ms=end, reason="moved")],
+            edges=[Edge(type="SUPERSEDES", src=u2, dst=u1, props={"reason": "update"})],
+        )
+    )
+    (old,) = store.get_units(ns, [u1])
+    assert old.status == "superseded" and old.valid_to == T0 + timedelta(days=3)
+    after = store.adjacency(ns)
+    assert after.version != before.version
+    typed = {
+        (after.ids[s], after.ids[d], t)
+        for s, d, t in zip(after.src, after.dst, after.types, strict=True)
+    }
+    assert (u2, u1, "SUPERSEDES") in typed
+
+
+def test_a_batch_stays_inside_its_namespace(store, ns, world):
+    other = ns + "-other"
+    stranger = episode(other, "Bob moved to Rome.")
+    store.write(Batch(other, episodes=[stranger]))
+    with pytest.raises(ValueError, match="namespace"):
+        store.write(Batch(ns, episodes=[episode(other, "misfiled")]))
+    # updates and edges name ids: those of another namespace are left alone
+    store.write(
+        Batch(
+            other,
+            updates=[UnitUpdate(id=world["u1"].id, status="retracted")],
+            edges=[Edge(type="RETRACTS", src=stranger.id, dst=world["u1"].id)],
+        )
+    )
+    (u1,) = store.get_units(ns, [world["u1"].id])
+    assert u1.status == "active"
+    assert "RETRACTS" not in store.adjacency(other).types
+    assert store.stats(other).episodes == 1
 
 
 def test_erase_removes_content_and_derived_units(store, ns, world):
@@ -224,7 +286,7 @@ def test_the_first_embedder_claimed_stays_the_namespaces(store, ns, world):
 
 def test_slot_lookup_and_source_lookup(store, ns, world):
     e3 = episode(ns, "I live in Rome.", minutes=3, source_id="m3")
-    store.write(Batch(episodes=[e3]))
+    store.write(Batch(ns, episodes=[e3]))
     slot = unit(
         ns,
         "user lives in Rome",
@@ -244,7 +306,7 @@ def test_slot_lookup_and_source_lookup(store, ns, world):
         predicate="lives_in",
         status="superseded",
     )
-    store.write(Batch(units=[slot, retired]))
+    store.write(Batch(ns, units=[slot, retired]))
     (got,) = store.units_in_slots(ns, [("User", "lives_in"), ("user", "works_at")])
     assert got.id == slot.id and (got.subject, got.predicate, got.object) == (
         "user",
@@ -260,12 +322,12 @@ def test_slot_lookup_and_source_lookup(store, ns, world):
 def test_recent_units_of_entities(store, ns, world):
     """The Judge's neighbour lookup: believed units of each entity, the most recent first."""
     e3 = episode(ns, "Alice is in Paris again.", minutes=3)
-    store.write(Batch(episodes=[e3]))
+    store.write(Batch(ns, episodes=[e3]))
     latest = unit(ns, "Alice is in Paris again", [world["alice"], world["paris"]], [e3], 12)
     retired = unit(ns, "Alice left Acme", [world["alice"], world["acme"]], [e3], 13)
     latest.recorded_at = retired.recorded_at = T0 + timedelta(minutes=5)
     retired.status = "superseded"
-    store.write(Batch(units=[latest, retired]))
+    store.write(Batch(ns, units=[latest, retired]))
     assert [u.id for u in store.recent_units_of_entities(ns, [world["paris"].id], 1)] == [latest.id]
     found = store.recent_units_of_entities(ns, [world["acme"].id, world["paris"].id], 5)
     got = {u.id: u for u in found}
@@ -279,7 +341,7 @@ def test_recent_units_of_entities(store, ns, world):
 def test_previous_episode_and_units_from_episodes(store, ns, world):
     e3 = episode(ns, "Bob says hi.", minutes=2, speaker="Bob")
     e4 = episode(ns, "No speaker here.", minutes=3)
-    store.write(Batch(episodes=[e3, e4]))
+    store.write(Batch(ns, episodes=[e3, e4]))
     assert store.previous_episode(ns, e3.seq, "Alice").id == world["e2"].id
     assert store.previous_episode(ns, world["e1"].seq, "Alice") is None
     assert store.previous_episode(ns, e4.seq + 1, None).id == e4.id
@@ -292,9 +354,9 @@ def test_previous_episode_and_units_from_episodes(store, ns, world):
 def test_speakers_of_episodes_and_units(store, ns, world):
     e3 = episode(ns, "Sure, Paris it is.", minutes=2, speaker="assistant")
     e4 = episode(ns, "No speaker here.", minutes=3)
-    store.write(Batch(episodes=[e3, e4]))
+    store.write(Batch(ns, episodes=[e3, e4]))
     both = unit(ns, "Paris it is", [world["alice"], world["paris"]], [world["e1"], e3], 12)
-    store.write(Batch(units=[both], processed={e3.id: vec(22), e4.id: vec(23)}))
+    store.write(Batch(ns, units=[both], processed={e3.id: vec(22), e4.id: vec(23)}))
     ids = [e3.id, e4.id, world["u1"].id, both.id, world["alice"].id, "missing"]
     assert store.speakers(ns, ids) == {
         e3.id: {"assistant"},
@@ -318,12 +380,13 @@ def test_episode_vectors(store, ns, world):
 def test_batch_rewrites_commit_with_their_edges(store, ns, world):
     """The Refresher's batch: new unit, update of an old one, SUPERSEDES and FROM edges, at once."""
     e3 = episode(ns, "Alice moved to Berlin.", minutes=3)
-    store.write(Batch(episodes=[e3]))
+    store.write(Batch(ns, episodes=[e3]))
     berlin = entity(ns, "Berlin", 4)
     new = unit(ns, "Alice moved to Berlin", [world["alice"], berlin], [e3], 14)
     end = int((T0 + timedelta(days=60)).timestamp() * 1000)
     store.write(
         Batch(
+            ns,
             entities=[berlin],
             units=[new],
             updates=[
@@ -351,13 +414,13 @@ def test_batch_rewrites_commit_with_their_edges(store, ns, world):
 
 def test_summary_rewrite_replaces_text_vector_and_cover(store, ns, world):
     first = Summary(namespace=ns, text="Alice moved.", covers=[world["e1"].id], embedding=vec(40))
-    store.write(Batch(summaries=[first]))
+    store.write(Batch(ns, summaries=[first]))
     assert store.vector_search(ns, "summary", vec(40), 1)[0][0] == first.id  # cached now
     second = first.model_copy(
         update={"text": "Alice moved and found work.", "covers": [world["e1"].id, world["e2"].id]}
     )
     second.embedding = vec(41)
-    store.write(Batch(summaries=[second]))
+    store.write(Batch(ns, summaries=[second]))
     (got,) = store.get_summaries(ns, [first.id])
     assert got.text == "Alice moved and found work."
     assert set(got.covers) == {world["e1"].id, world["e2"].id}
@@ -365,5 +428,5 @@ def test_summary_rewrite_replaces_text_vector_and_cover(store, ns, world):
     assert [h[0] for h in hits] == [first.id] and hits[0][1] == pytest.approx(1.0, abs=1e-3)
     assert [h[0] for h in store.text_search(ns, "summary", "work", 5)] == [first.id]
     assert store.stats(ns).summaries == 1
-    store.write(Batch(summaries=[second.model_copy(update={"covers": [world["e2"].id]})]))
+    store.write(Batch(ns, summaries=[second.model_copy(update={"covers": [world["e2"].id]})]))
     assert store.get_summaries(ns, [first.id])[0].covers == [world["e2"].id]

@@ -50,14 +50,11 @@ def test_unit_round_trip():
         episode_ids=["ep1"],
     )
     row = n4.unit_row(u)
-    assert row["arms"] == [
-        {"entity_id": "e1", "role": "subject"},
-        {"entity_id": "e2", "role": "mention"},
-    ]
+    assert "entities" not in row and "episode_ids" not in row  # edges, from the write plan
     node = {
-        **{k: v for k, v in row["props"].items() if k != "embedding"},
-        "arms": row["arms"],
-        "episode_ids": row["episode_ids"],
+        **{k: v for k, v in row.items() if k != "embedding"},
+        "arms": [{"entity_id": "e1", "role": "subject"}, {"entity_id": "e2", "role": "mention"}],
+        "episode_ids": ["ep1"],
         "valid_to": None,
         "expired_at": None,
     }

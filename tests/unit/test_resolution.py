@@ -40,12 +40,12 @@ def test_new_names_become_entities_with_stable_ids(tmp_path):
 def test_similar_name_resolves_to_the_existing_entity_as_alias(tmp_path):
     store = SQLiteStore(tmp_path)
     _, upserts = resolve(store, [("Robert", "person"), ("New York", "name")])
-    store.write(Batch(entities=upserts))
+    store.write(Batch("ns", entities=upserts))
     resolved, upserts = resolve(store, [("Bob", "person"), ("NYC", "name"), ("Carol", "person")])
     assert resolved["bob"].id == entity_id("ns", "robert")
     assert resolved["nyc"].id == entity_id("ns", "new york")
     assert resolved["carol"].id == entity_id("ns", "carol")
-    store.write(Batch(entities=upserts))
+    store.write(Batch("ns", entities=upserts))
     # the alias is now an exact key: found without any embedding
     (robert,) = store.find_entities("ns", ["bob"])
     assert robert.name == "Robert" and robert.aliases == ["Bob"]
@@ -54,7 +54,7 @@ def test_similar_name_resolves_to_the_existing_entity_as_alias(tmp_path):
 def test_concepts_and_dates_are_never_merged_by_similarity(tmp_path):
     store = SQLiteStore(tmp_path)
     _, upserts = resolve(store, [("Robert", "person")])
-    store.write(Batch(entities=upserts))
+    store.write(Batch("ns", entities=upserts))
     resolved, _ = resolve(store, [("Bob", "concept"), ("2024-05", "date")])
     assert resolved["bob"].id == entity_id("ns", "bob")
     assert resolved["bob"].embedding is None and resolved["2024-05"].embedding is None

@@ -17,9 +17,10 @@ def test_common_terms_are_skipped_like_stop_words(tmp_path, monkeypatch):
     store = SQLiteStore(tmp_path / "s")
     store.write(
         Batch(
+            "n",
             episodes=[
                 Episode(namespace="n", content=t, occurred_at=now, recorded_at=now) for t in texts
-            ]
+            ],
         )
     )
     ids = {e.content: e.id for e in store.episodes_by_status("n", ["pending"])}
@@ -42,7 +43,7 @@ def test_a_term_that_grows_common_is_skipped_after_the_write(tmp_path, monkeypat
         episodes = [
             Episode(namespace="n", content=t, occurred_at=now, recorded_at=now) for t in texts
         ]
-        store.write(Batch(episodes=episodes))
+        store.write(Batch("n", episodes=episodes))
 
     store = SQLiteStore(tmp_path / "s")
     add("alpha one", "alpha two")
@@ -62,7 +63,7 @@ def test_a_term_another_process_made_common_is_skipped(tmp_path, monkeypatch):
         episodes = [
             Episode(namespace="n", content=t, occurred_at=now, recorded_at=now) for t in texts
         ]
-        writer.write(Batch(episodes=episodes))
+        writer.write(Batch("n", episodes=episodes))
 
     add("alpha one", "alpha two")
     assert len(reader.text_search("n", "episode", "alpha", 10)) == 2
@@ -75,17 +76,10 @@ def test_a_term_another_process_made_common_is_skipped(tmp_path, monkeypatch):
 def test_a_term_is_common_per_namespace(tmp_path, monkeypatch):
     """One tenant writing a word many times does not hide it from another tenant's search."""
     monkeypatch.setattr(sqlite, "COMMON_TERM_ROWS", 3)
-    now = datetime(2024, 1, 1, tzinfo=UTC)
     store = SQLiteStore(tmp_path / "s")
     busy = [f"alpha note {i}" for i in range(6)]
-    store.write(
-        Batch(
-            episodes=[
-                Episode(namespace=ns, content=t, occurred_at=now, recorded_at=now)
-                for ns, t in [("busy", t) for t in busy] + [("quiet", "alpha once")]
-            ]
-        )
-    )
+    for ns, texts in (("busy", busy), ("quiet", ["alpha once"])):
+        store.write(_episodes(ns, texts))
     assert store.text_search("busy", "episode", "alpha", 10) == []
     assert len(store.text_search("quiet", "episode", "alpha", 10)) == 1
     store.close()
@@ -94,9 +88,10 @@ def test_a_term_is_common_per_namespace(tmp_path, monkeypatch):
 def _episodes(namespace: str, texts: list[str]) -> Batch:
     now = datetime(2024, 1, 1, tzinfo=UTC)
     return Batch(
+        namespace,
         episodes=[
             Episode(namespace=namespace, content=t, occurred_at=now, recorded_at=now) for t in texts
-        ]
+        ],
     )
 
 
