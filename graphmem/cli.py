@@ -167,7 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="graphmem", description=__doc__)
     parser.add_argument("--path", help="data folder of the embedded store (default ./.graphmem)")
     parser.add_argument("--uri", help="a Neo4j URI instead of the embedded store")
-    parser.add_argument("--user", default="neo4j", help="Neo4j user (password: NEO4J_PASSWORD)")
+    parser.add_argument(
+        "--user",
+        default="neo4j",
+        help="Neo4j user (password: GRAPHMEM_NEO4J_PASSWORD or NEO4J_PASSWORD)",
+    )
     parser.add_argument("--namespace", "-n", help="tenant namespace (default 'default')")
     parser.add_argument(
         "--embedder",
@@ -261,7 +265,7 @@ def _open(args: argparse.Namespace) -> Memory:
     embedder = _embedder(args)
     llm = _llm(args) if args.llm else None
     if args.uri:
-        password = os.environ.get("NEO4J_PASSWORD")
+        password = os.environ.get("GRAPHMEM_NEO4J_PASSWORD") or os.environ.get("NEO4J_PASSWORD")
         auth = (args.user, password) if password else None
         return Memory.from_uri(args.uri, auth=auth, embedder=embedder, llm=llm)
     return Memory(path=args.path, embedder=embedder, llm=llm)

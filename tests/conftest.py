@@ -1,7 +1,9 @@
-"""Shared fixtures: a temporary embedded Memory with the hashing embedder, and the real one."""
+"""Shared fixtures: Memory on each store with the hashing embedder, the real embedder, and
+the Neo4j server that tools/neo4j/with-neo4j starts (GRAPHMEM_NEO4J_URI)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,12 +13,57 @@ from graphmem import HashEmbedder, Memory
 from graphmem.embed import Embedder, default_embedder
 
 REPO = Path(__file__).resolve().parent.parent
+STORES = ["sqlite", pytest.param("neo4j", marks=pytest.mark.neo4j)]
+"""Parametrise a test with ``store_kind`` over these to run it on both stores."""
+
+
+@pytest.fixture(scope="session")
+def neo4j_server() -> tuple[str, tuple[str, str] | None]:
+    """The Neo4j named by GRAPHMEM_NEO4J_URI (and _USER / _PASSWORD)."""
+    uri = os.environ.get("GRAPHMEM_NEO4J_URI")
+    if not uri:
+        pytest.skip(
+            "no Neo4j: run the tests through tools/neo4j/with-neo4j (or set GRAPHMEM_NEO4J_URI)"
+        )
+    password = os.environ.get("GRAPHMEM_NEO4J_PASSWORD")
+    user = os.environ.get("GRAPHMEM_NEO4J_USER", "neo4j")
+    return uri, (user, password) if password else None
+
+
+def wipe_neo4j(uri: str, auth: tuple[str, str] | None) -> None:
+    """Delete every node of the shared test server (its schema stays)."""
+    import neo4j
+
+    with neo4j.GraphDatabase.driver(uri, auth=auth) as driver:
+        driver.execute_query("MATCH (n) DETACH DELETE n")
+
+
+@pytest.fixture(params=STORES)
+def store_kind(request: pytest.FixtureRequest) -> str:
+    return request.param
 
 
 @pytest.fixture
-def memory(tmp_path: Path) -> Iterator[Memory]:
-    """Memory on a fresh embedded store, with the fast hashing embedder."""
-    with Memory(path=tmp_path / "mem", embedder=HashEmbedder()) as mem:
+def open_memory(store_kind: str, tmp_path: Path, request: pytest.FixtureRequest):
+    """Opens Memory on the test's store: an embedded folder, or the Neo4j server wiped clean
+    for this test. Call it again for a second client on the same store."""
+    if store_kind == "neo4j":
+        uri, auth = request.getfixturevalue("neo4j_server")
+        wipe_neo4j(uri, auth)
+
+    def open_(**kwargs) -> Memory:
+        kwargs.setdefault("embedder", HashEmbedder())
+        if store_kind == "sqlite":
+            return Memory(path=tmp_path / "mem", **kwargs)
+        return Memory.from_uri(uri, auth=auth, **kwargs)
+
+    return open_
+
+
+@pytest.fixture
+def memory(open_memory) -> Iterator[Memory]:
+    """Memory on a fresh store of each kind, with the fast hashing embedder."""
+    with open_memory() as mem:
         yield mem
 
 
