@@ -9,16 +9,25 @@ import sys
 from pathlib import Path
 
 import networkx as nx
+import pytest
+
+from tests.conftest import wipe_neo4j
 
 
-def graphmem(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+def graphmem(
+    tmp_path: Path, *args: str, store: tuple[str, ...] = (), password: str | None = None
+) -> subprocess.CompletedProcess:
+    """The CLI on the embedded store in tmp_path, or on ``store`` (``--uri URI --user U``)."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    env = {k: v for k, v in env.items() if not k.endswith("NEO4J_PASSWORD")}
+    if password:
+        env["GRAPHMEM_NEO4J_PASSWORD"] = password
     return subprocess.run(
         [
             sys.executable,
             "-m",
             "graphmem",
-            "--path",
-            str(tmp_path / "store"),
+            *(store or ("--path", str(tmp_path / "store"))),
             "--embedder",
             "hash",
             "-q",
@@ -27,11 +36,22 @@ def graphmem(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
         capture_output=True,
         text=True,
         timeout=300,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        env=env,
     )
 
 
-def test_ingest_search_history_stats_export(tmp_path):
+@pytest.fixture
+def cli(store_kind: str, tmp_path: Path, request: pytest.FixtureRequest):
+    """The CLI on a fresh store of each kind: the embedded folder, or ``--uri`` on Neo4j."""
+    if store_kind == "sqlite":
+        return lambda *args: graphmem(tmp_path, *args)
+    uri, auth = request.getfixturevalue("neo4j_server")
+    wipe_neo4j(uri, auth)
+    store = ("--uri", uri, "--user", auth[0]) if auth else ("--uri", uri)
+    return lambda *args: graphmem(tmp_path, *args, store=store, password=auth and auth[1])
+
+
+def test_ingest_search_history_stats_export(tmp_path, cli):
     chat = tmp_path / "chat.jsonl"
     rows = [
         {
@@ -60,38 +80,35 @@ def test_ingest_search_history_stats_export(tmp_path):
         },
     ]
     chat.write_text("\n".join(json.dumps(r) for r in rows) + "\n", "utf-8")
-    out = graphmem(tmp_path, "ingest", str(chat))
+    out = cli("ingest", str(chat))
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == {"ingested": 3, "failed": 0, "namespaces": ["alice", "bob"]}
 
-    out = graphmem(tmp_path, "-n", "alice", "search", "cat Miso", "--json")
+    out = cli("-n", "alice", "search", "cat Miso", "--json")
     hits = json.loads(out.stdout)
     assert hits[0]["source_ids"] == ["m2"] and all("Bob" not in h["text"] for h in hits)
 
-    out = graphmem(tmp_path, "-n", "alice", "ask", "What is the name of the cat?", "--json")
+    out = cli("-n", "alice", "ask", "What is the name of the cat?", "--json")
     answer = json.loads(out.stdout)
     assert answer["sufficient"] and "Miso" in answer["text"] and answer["citations"]
 
-    out = graphmem(tmp_path, "-n", "alice", "ask", "Which violin does Alice play?")
+    out = cli("-n", "alice", "ask", "Which violin does Alice play?")
     assert out.returncode == 0 and out.stdout.strip() == "Not in memory."
 
-    out = graphmem(tmp_path, "-n", "alice", "history", "Porto")
+    out = cli("-n", "alice", "history", "Porto")
     assert "2024-01-03" in out.stdout and "moved to Porto" in out.stdout  # "last week"
 
-    stats = json.loads(graphmem(tmp_path, "-n", "bob", "stats").stdout)
+    stats = json.loads(cli("-n", "bob", "stats").stdout)
     assert stats["episodes"] == 1
 
     graph_file = tmp_path / "alice.graphml"
-    assert graphmem(tmp_path, "-n", "alice", "export", str(graph_file)).returncode == 0
+    assert cli("-n", "alice", "export", str(graph_file)).returncode == 0
     graph = nx.read_graphml(graph_file)
     labels = nx.get_node_attributes(graph, "label")
     assert sorted(set(labels.values())) == ["Entity", "Episode", "Summary", "Unit"]
     assert sum(1 for v in labels.values() if v == "Episode") == 2
     json_file = tmp_path / "alice.json"
-    assert (
-        graphmem(tmp_path, "-n", "alice", "export", str(json_file), "--format", "json").returncode
-        == 0
-    )
+    assert cli("-n", "alice", "export", str(json_file), "--format", "json").returncode == 0
     assert len(json.loads(json_file.read_text())["nodes"]) == len(graph)
 
 

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from graphmem import HashEmbedder, Memory
@@ -12,17 +10,17 @@ from tests.scripted_llm import ScriptedLLM
 from tests.unit.test_agents import script
 
 
-def zero_memory(path: Path, minilm) -> Memory:
-    return Memory(path=path, embedder=minilm)
+def zero_memory(open_memory, minilm) -> Memory:
+    return open_memory(embedder=minilm)
 
 
-def llm_memory(path: Path, minilm) -> Memory:
-    return Memory(path=path, embedder=HashEmbedder(), llm=ScriptedLLM(script()))
+def llm_memory(open_memory, minilm) -> Memory:
+    return open_memory(embedder=HashEmbedder(), llm=ScriptedLLM(script()))
 
 
 @pytest.mark.parametrize("make", [zero_memory, llm_memory], ids=["zero", "llm"])
-def test_moving_city_supersedes_and_keeps_history(tmp_path: Path, minilm, make) -> None:
-    with make(tmp_path / "m", minilm) as mem:
+def test_moving_city_supersedes_and_keeps_history(open_memory, minilm, make) -> None:
+    with make(open_memory, minilm) as mem:
         mem.add("I live in Paris.", namespace="me", at="2024-01-15T10:00:00")
         mem.add("I moved to Berlin in March.", namespace="me", at="2024-04-02T10:00:00")
 

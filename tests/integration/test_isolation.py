@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from tempfile import TemporaryDirectory
+import uuid
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,23 +17,28 @@ SENTENCE = st.lists(WORDS, min_size=2, max_size=9).map(lambda ws: " ".join(ws) +
 NAMESPACES = st.sampled_from(["alice", "bob", "carol", "alice2", "ALICE"])
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(
     writes=st.lists(st.tuples(NAMESPACES, SENTENCE), min_size=1, max_size=12),
     queries=st.lists(st.tuples(NAMESPACES, SENTENCE), min_size=1, max_size=4),
 )
-def test_search_never_crosses_namespaces(writes, queries):
-    with TemporaryDirectory() as tmp, Memory(path=Path(tmp), embedder=HashEmbedder()) as mem:
-        owner: dict[str, str] = {}
-        for ns, text in writes:
-            ep = mem.add(text, namespace=ns, speaker="Zed" if len(text) % 2 else None)
-            owner[ep.id] = ns
-        for ns, query in queries:
-            for hit in mem.search(query, namespace=ns, k=20):
-                assert {owner[e] for e in hit.episode_ids} == {ns}
-            for unit_ns in mem.namespaces():
-                stats = mem.stats(unit_ns)
-                assert stats.episodes == sum(1 for o in owner.values() if o == unit_ns)
+def test_search_never_crosses_namespaces(memory: Memory, writes, queries):
+    """Each example writes under namespaces of its own (one store serves them all)."""
+    run = uuid.uuid4().hex[:8]
+    owner: dict[str, str] = {}
+    for ns, text in writes:
+        ep = memory.add(text, namespace=f"{run}-{ns}", speaker="Zed" if len(text) % 2 else None)
+        owner[ep.id] = f"{run}-{ns}"
+    for ns, query in queries:
+        for hit in memory.search(query, namespace=f"{run}-{ns}", k=20):
+            assert {owner.get(e) for e in hit.episode_ids} == {f"{run}-{ns}"}
+        for unit_ns in (n for n in memory.namespaces() if n.startswith(run)):
+            stats = memory.stats(unit_ns)
+            assert stats.episodes == sum(1 for o in owner.values() if o == unit_ns)
 
 
 def test_another_tenants_writes_do_not_move_a_ranking(tmp_path):

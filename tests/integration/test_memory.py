@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
@@ -89,9 +90,10 @@ def test_history_lists_every_unit_about_an_entity(memory: Memory):
         memory.history("Nobody", namespace="h")
 
 
-def test_forget_erases_content_everywhere(memory: Memory):
+def test_forget_erases_content_everywhere(memory: Memory, store_kind, request):
     secret = memory.add("My password hint is the blue Zeppelin.", namespace="f", speaker="Eve")
     keep = memory.add("I like green tea in the morning.", namespace="f", speaker="Eve")
+    derived = [u.id for u in memory.store.units_from_episodes("f", [secret.id])]
     memory.forget(secret.id, namespace="f")
     for hit in memory.search("password hint blue Zeppelin", namespace="f", k=10):
         assert "Zeppelin" not in hit.text and secret.id not in hit.episode_ids
@@ -99,6 +101,71 @@ def test_forget_erases_content_everywhere(memory: Memory):
     assert memory.get(keep.id, namespace="f").content.startswith("I like green tea")
     with pytest.raises(NotFoundError):
         memory.forget(secret.id, namespace="f")
+    if store_kind == "neo4j":
+        vector = memory.embedder.embed(["Eve: My password hint is the blue Zeppelin."])[0]
+        found = _neo4j_copies(request.getfixturevalue("neo4j_server"), "zeppelin", vector)
+        assert found.isdisjoint({secret.id, *derived}) and "zeppelin" not in str(found).lower()
+
+
+def _neo4j_copies(server, word: str, vector) -> set[str]:
+    """What the whole Neo4j database still holds of ``word``: nodes or relationships with a
+    property containing it, full-text hits, and the ids of the vector indexes' nearest nodes."""
+    import neo4j
+
+    uri, auth = server
+    found: set[str] = set()
+    with neo4j.GraphDatabase.driver(uri, auth=auth) as driver:
+
+        def run(query: str, **params) -> list:
+            return driver.execute_query(query, params)[0]
+
+        for pattern in ("(n)", "()-[n]->()"):
+            rows = run(
+                f"MATCH {pattern} UNWIND keys(n) AS k "
+                "WITH n, CASE WHEN valueType(n[k]) STARTS WITH 'LIST' THEN n[k] ELSE [n[k]] END AS vs "
+                "WHERE any(v IN vs WHERE toLower(toString(v)) CONTAINS $word) "
+                "RETURN DISTINCT elementId(n) AS hit",
+                word=word,
+            )
+            found |= {f"property of {r['hit']}" for r in rows}
+        for kind in ("FULLTEXT", "VECTOR"):
+            indexes = run(f"SHOW {kind} INDEXES YIELD name RETURN name")
+            for (name,) in indexes:
+                if kind == "FULLTEXT":
+                    call = "CALL db.index.fulltext.queryNodes($name, $word)"
+                else:
+                    call = "CALL db.index.vector.queryNodes($name, 10, $vector)"
+                rows = run(
+                    f"{call} YIELD node RETURN node.id AS id",
+                    name=name,
+                    word=word,
+                    vector=[float(x) for x in vector],
+                )
+                found |= {
+                    f"{kind.lower()} {r['id']}" if kind == "FULLTEXT" else r["id"] for r in rows
+                }
+    return found
+
+
+def test_two_clients_writing_at_once_lose_nothing(open_memory):
+    """Two clients of one store (two Memory objects, as two processes would hold) write the
+    same namespace at once: every episode is there, numbered once, and entities are shared."""
+    with open_memory() as first, open_memory() as second:
+
+        def write(mem: Memory, tag: str) -> list[str]:
+            return [
+                mem.add(f"Quinn sold {tag} apples in Lyon, crate {i}.", namespace="w").id
+                for i in range(30)
+            ]
+
+        with ThreadPoolExecutor(2) as pool:
+            futures = [pool.submit(write, m, t) for m, t in ((first, "red"), (second, "green"))]
+            ids = [i for f in futures for i in f.result()]
+        stats = second.stats("w")
+        assert stats.episodes == 60 and stats.pending == 0 and stats.failed == 0
+        assert sorted(e.seq for e in first.store.get_episodes("w", ids)) == list(range(1, 61))
+        assert len(first.store.find_entities("w", ["quinn"])) == 1
+        assert len(first.search("Quinn green apples Lyon", namespace="w", k=5)) == 5
 
 
 @pytest.mark.parametrize(
@@ -182,7 +249,7 @@ def test_closed_memory_refuses_work_and_keeps_data(tmp_path):
         assert again.get(ep.id, namespace="c").content == "Gina runs marathons."
 
 
-def test_processing_failure_keeps_the_episode_and_rebuild_finishes_it(tmp_path):
+def test_processing_failure_keeps_the_episode_and_rebuild_finishes_it(open_memory):
     class Flaky(HashEmbedder):
         down = True
 
@@ -192,7 +259,7 @@ def test_processing_failure_keeps_the_episode_and_rebuild_finishes_it(tmp_path):
             return super().embed(texts)
 
     embedder = Flaky()
-    with Memory(path=tmp_path / "m", embedder=embedder) as mem:
+    with open_memory(embedder=embedder) as mem:
         ep = mem.add("Hank collects vintage Leica cameras.", namespace="r")
         assert ep.status == "failed" and "embedding service down" in ep.error
         assert mem.get(ep.id, namespace="r").status == "failed"
@@ -202,9 +269,9 @@ def test_processing_failure_keeps_the_episode_and_rebuild_finishes_it(tmp_path):
         assert mem.search("Leica cameras", namespace="r", k=1)[0].episode_ids == [ep.id]
 
 
-def test_async_memory(tmp_path):
+def test_async_memory(open_memory):
     async def run() -> None:
-        async with AsyncMemory(path=tmp_path / "am", embedder=HashEmbedder()) as mem:
+        async with AsyncMemory(memory=open_memory()) as mem:
             await asyncio.gather(
                 *(mem.add(f"Ivy met Jon in Kyoto on trip {i}.", namespace="z") for i in range(5))
             )
