@@ -1,4 +1,5 @@
 // graphmem Neo4j schema. Every statement is idempotent (IF NOT EXISTS) and run on first connect.
+// Full-text indexes stem English words (Porter), as the embedded store's FTS5 tables do.
 // One statement per named block; `// name:` starts a block.
 
 // name: constraint_episode_id
@@ -63,16 +64,20 @@ CREATE VECTOR INDEX summary_embedding IF NOT EXISTS FOR (n:Summary) ON (n.embedd
 OPTIONS {indexConfig: {`vector.dimensions`: $dimensions, `vector.similarity_function`: 'cosine'}}
 
 // name: fulltext_episode
-CREATE FULLTEXT INDEX episode_text IF NOT EXISTS FOR (n:Episode) ON EACH [n.content]
+CREATE FULLTEXT INDEX episode_words IF NOT EXISTS FOR (n:Episode) ON EACH [n.content]
+OPTIONS {indexConfig: {`fulltext.analyzer`: 'english'}}
 
 // name: fulltext_unit
-CREATE FULLTEXT INDEX unit_text IF NOT EXISTS FOR (n:Unit) ON EACH [n.text]
+CREATE FULLTEXT INDEX unit_words IF NOT EXISTS FOR (n:Unit) ON EACH [n.text]
+OPTIONS {indexConfig: {`fulltext.analyzer`: 'english'}}
 
 // name: fulltext_entity
-CREATE FULLTEXT INDEX entity_text IF NOT EXISTS FOR (n:Entity) ON EACH [n.search_text]
+CREATE FULLTEXT INDEX entity_words IF NOT EXISTS FOR (n:Entity) ON EACH [n.search_text]
+OPTIONS {indexConfig: {`fulltext.analyzer`: 'english'}}
 
 // name: fulltext_summary
-CREATE FULLTEXT INDEX summary_text IF NOT EXISTS FOR (n:Summary) ON EACH [n.text]
+CREATE FULLTEXT INDEX summary_words IF NOT EXISTS FOR (n:Summary) ON EACH [n.text]
+OPTIONS {indexConfig: {`fulltext.analyzer`: 'english'}}
 
 // name: await_indexes
 CALL db.awaitIndexes($timeout_s)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -132,7 +134,13 @@ def cmd_bench_locomo(mem: Memory | None, args: argparse.Namespace) -> None:
     ks = [int(k) for k in args.k.split(",")]
     llm = _llm(args) if args.mode == "llm" else None
     report = locomo.run(
-        Path(args.data), ks, _embedder(args), args.limit, progress=not args.quiet, llm=llm
+        Path(args.data),
+        ks,
+        _embedder(args),
+        args.limit,
+        progress=not args.quiet,
+        llm=llm,
+        neo4j=_neo4j_opener(args),
     )
     _bench_report(args, report)
 
@@ -259,15 +267,20 @@ def _llm(args: argparse.Namespace):
     return OpenAICompatibleLLM()
 
 
-def _open(args: argparse.Namespace) -> Memory:
-    import os
+def _neo4j_opener(args: argparse.Namespace) -> Callable[..., Memory] | None:
+    """Opens Memory on the ``--uri`` Neo4j server (None without ``--uri``)."""
+    if not args.uri:
+        return None
+    password = os.environ.get("GRAPHMEM_NEO4J_PASSWORD") or os.environ.get("NEO4J_PASSWORD")
+    auth = (args.user, password) if password else None
+    return partial(Memory.from_uri, args.uri, auth=auth)
 
+
+def _open(args: argparse.Namespace) -> Memory:
     embedder = _embedder(args)
     llm = _llm(args) if args.llm else None
-    if args.uri:
-        password = os.environ.get("GRAPHMEM_NEO4J_PASSWORD") or os.environ.get("NEO4J_PASSWORD")
-        auth = (args.user, password) if password else None
-        return Memory.from_uri(args.uri, auth=auth, embedder=embedder, llm=llm)
+    if (neo4j := _neo4j_opener(args)) is not None:
+        return neo4j(embedder=embedder, llm=llm)
     return Memory(path=args.path, embedder=embedder, llm=llm)
 
 

@@ -7,6 +7,10 @@ import re
 import statistics
 import tempfile
 import time
+import uuid
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -64,6 +68,28 @@ def context_tokens(mem: Memory, hits: list[Hit]) -> int:
     return count_tokens(build_context(hits[:DEFAULT_K], mem.config.agents.context_tokens))
 
 
+@dataclass
+class _Store:
+    """One graphmem system of the run: its memory and what it measured."""
+
+    mem: Memory
+    clock: Stopwatch = field(default_factory=Stopwatch)
+    ingest_s: float = 0.0
+    context: list[int] = field(default_factory=list)
+
+    def figures(self, turns: int, full: list[int]) -> dict[str, Any]:
+        return {
+            "context_tokens": {
+                "graphmem": round(statistics.fmean(self.context)),
+                "full": round(statistics.fmean(full)),
+                "ratio": round(statistics.fmean(self.context) / statistics.fmean(full), 4),
+            },
+            "ingest_s": round(self.ingest_s, 2),
+            "ingest_turns_per_s": round(turns / self.ingest_s, 1),
+            **self.clock.percentiles(),
+        }
+
+
 def run(
     data: Path,
     ks: list[int],
@@ -71,29 +97,35 @@ def run(
     limit: int | None = None,
     progress: bool = True,
     llm: LLM | None = None,
+    neo4j: Callable[..., Memory] | None = None,
 ) -> dict[str, Any]:
+    """Recall of graphmem on the embedded store (and, given ``neo4j``, an opener of Memory on a
+    Neo4j server, on that store too: "graphmem-neo4j") beside the dense and BM25 baselines."""
     samples = json.loads(Path(data).read_text("utf-8"))[:limit]
     depth = max(ks)
-    systems = ("graphmem", "dense", "bm25")
-    scores: dict[str, dict[int, dict[str, list[float]]]] = {
-        s: {k: {c: [] for c in CATEGORIES} for k in ks} for s in systems
-    }
-    ingest_s = 0.0
-    turns = 0
-    clock = Stopwatch()
-    context: list[int] = []
-    full: list[int] = []
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        Memory(path=tmp, embedder=embedder, llm=llm) as mem,
-    ):
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+        stores = {
+            "graphmem": _Store(stack.enter_context(Memory(path=tmp, embedder=embedder, llm=llm)))
+        }
+        if neo4j is not None:
+            stores["graphmem-neo4j"] = _Store(
+                stack.enter_context(neo4j(embedder=embedder, llm=llm))
+            )
+        systems = (*stores, "dense", "bm25")
+        scores: dict[str, dict[int, dict[str, list[float]]]] = {
+            s: {k: {c: [] for c in CATEGORIES} for k in ks} for s in systems
+        }
+        turns = 0
+        full: list[int] = []
+        run_id = uuid.uuid4().hex[:8]  # a server may hold an earlier run's conversations
         for sample in samples:
-            namespace = sample["sample_id"]
+            namespace = f"{sample['sample_id']}-{run_id}"
             msgs = messages(sample["conversation"])
             turns += len(msgs)
-            start = time.perf_counter()
-            mem.add_messages(msgs, namespace=namespace)
-            ingest_s += time.perf_counter() - start
+            for store in stores.values():
+                start = time.perf_counter()
+                store.mem.add_messages(msgs, namespace=namespace)
+                store.ingest_s += time.perf_counter() - start
             ids = [m["source_id"] for m in msgs]
             texts = [f"{m['speaker']}: {m['text']}" for m in msgs]
             conversation_tokens = count_tokens("\n".join(texts))
@@ -103,9 +135,12 @@ def run(
                 gold = evidence(qa)
                 if category not in CATEGORIES or not gold:
                     continue
-                ranking, hits = clock.time(graphmem_ranking, mem, namespace, qa["question"], depth)
-                ranked = {"graphmem": ranking}
-                context.append(context_tokens(mem, hits))
+                ranked = {}
+                for name, store in stores.items():
+                    ranked[name], hits = store.clock.time(
+                        graphmem_ranking, store.mem, namespace, qa["question"], depth
+                    )
+                    store.context.append(context_tokens(store.mem, hits))
                 full.append(conversation_tokens)
                 for name, baseline in others.items():
                     ranked[name] = baseline.rank(qa["question"], depth)
@@ -113,7 +148,7 @@ def run(
                     for k in ks:
                         scores[system][k][category].append(recall(ranked[system], gold, k))
             if progress:
-                print(f"{namespace}: {len(msgs)} turns", flush=True)
+                print(f"{sample['sample_id']}: {len(msgs)} turns", flush=True)
     report: dict[str, Any] = {"systems": {}}
     for system in systems:
         report["systems"][system] = {}
@@ -122,12 +157,7 @@ def run(
             everything = [x for v in scores[system][k].values() for x in v]
             per["overall"] = round(statistics.fmean(everything), 3)
             report["systems"][system][f"recall@{k}"] = per
-    report["context_tokens"] = {
-        "graphmem": round(statistics.fmean(context)),
-        "full": round(statistics.fmean(full)),
-        "ratio": round(statistics.fmean(context) / statistics.fmean(full), 4),
-    }
-    report["ingest_s"] = round(ingest_s, 2)
-    report["ingest_turns_per_s"] = round(turns / ingest_s, 1)
-    report.update(clock.percentiles())
+    report.update(stores["graphmem"].figures(turns, full))
+    if "graphmem-neo4j" in stores:
+        report["neo4j"] = stores["graphmem-neo4j"].figures(turns, full)
     return report

@@ -22,10 +22,10 @@ VECTOR_INDEX = {
     "summary": "summary_embedding",
 }
 TEXT_INDEX = {
-    "episode": "episode_text",
-    "unit": "unit_text",
-    "entity": "entity_text",
-    "summary": "summary_text",
+    "episode": "episode_words",
+    "unit": "unit_words",
+    "entity": "entity_words",
+    "summary": "summary_words",
 }
 OVERFETCH = 10
 """Vector and full-text indexes span every namespace: the first query fetches this many times k
@@ -180,6 +180,7 @@ class Neo4jStore:
                 auth=auth,
                 connection_timeout=connection_timeout_s,
                 connection_acquisition_timeout=connection_timeout_s,
+                notifications_min_severity="OFF",  # schema hints on a fresh database, not errors
             )
             self._driver.verify_connectivity()
         except (*self._errors, ValueError, OSError) as exc:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from graphmem.benchmarks.locomo import evidence
 from graphmem.benchmarks.ranking import recall
 from graphmem.cli import main
@@ -87,3 +89,23 @@ def test_bench_locomo_reports_every_system_per_category(tmp_path, capsys):
         tokens["ratio"] == round(tokens["graphmem"] / tokens["full"], 4)
         or abs(tokens["ratio"] - tokens["graphmem"] / tokens["full"]) < 0.01
     )
+
+
+@pytest.mark.neo4j
+def test_bench_locomo_with_uri_reports_neo4j_beside_sqlite(tmp_path, neo4j_server, monkeypatch):
+    uri, auth = neo4j_server
+    monkeypatch.setenv("GRAPHMEM_NEO4J_PASSWORD", auth[1] if auth else "")
+    data = tmp_path / "locomo.json"
+    data.write_text(json.dumps(SAMPLE))
+    out = tmp_path / "report.json"
+    user = ["--user", auth[0]] if auth else []
+    args = ["--embedder", "hash", "-q", "--uri", uri, *user, "bench", "locomo", "--data"]
+    assert main([*args, str(data), "--k", "1,4", "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    systems = report["systems"]
+    assert set(systems) == {"graphmem", "graphmem-neo4j", "dense", "bm25"}
+    assert systems["graphmem-neo4j"]["recall@4"]["overall"] == 1.0
+    assert systems["graphmem-neo4j"]["recall@1"] == systems["graphmem"]["recall@1"]
+    neo4j = report["neo4j"]
+    assert neo4j["ingest_turns_per_s"] > 0 and neo4j["query_ms_p95"] >= neo4j["query_ms_p50"]
+    assert 0 < neo4j["context_tokens"]["graphmem"] <= 1000
