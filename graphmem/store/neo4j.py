@@ -237,11 +237,11 @@ class Neo4jStore:
         def work(tx) -> None:
             count = len(batch.episodes)
             last_seq = tx.run(w["reserve_seq"], namespace=ns, count=count).single()["start"]
-            last = {
-                session: tx.run(w["last_in_session"], namespace=ns, session=session).single()
-                for session in sessions_to_chain(batch)
-            }
-            plan = plan_write(batch, last_seq, {s: r and r["id"] for s, r in last.items()})
+            last: dict[str, str | None] = {}
+            for session in sessions_to_chain(batch):
+                row = tx.run(w["last_in_session"], namespace=ns, session=session).single()
+                last[session] = row["id"] if row else None
+            plan = plan_write(batch, last_seq, last)
             for statement, rows in (
                 ("insert_episodes", [episode_row(ep) for ep in batch.episodes]),
                 ("upsert_entities", [entity_row(e) for e in batch.entities]),
