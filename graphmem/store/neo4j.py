@@ -13,7 +13,7 @@ from ..resources import cypher
 from ..text import query_terms
 from ..timeutil import from_ms, now_ms, to_ms
 from .base import Adjacency, Batch, Label, UnitSketch, UnitUpdate, ordered_like
-from .planner import AdjacencyBuilder, check_batch, plan_write, sessions_to_chain
+from .planner import AdjacencyBuilder, plan_write, sessions_to_chain
 
 VECTOR_INDEX = {
     "episode": "episode_embedding",
@@ -230,7 +230,6 @@ class Neo4jStore:
     def write(self, batch: Batch) -> None:
         if batch.is_empty():
             return
-        check_batch(batch)
         w = cypher("write")
         ns = batch.namespace
 

@@ -1,6 +1,6 @@
 """The write planner both stores execute. Pure: it reads nothing and writes nothing, so what a
-batch means (episode order, session chains, which edges a unit brings, what a rewrite touches)
-is decided once, and SQLite and Neo4j cannot drift apart."""
+batch means (its namespace, episode order, session chains, the edges its nodes bring) is decided
+once, and SQLite and Neo4j cannot drift apart."""
 
 from __future__ import annotations
 
@@ -28,10 +28,9 @@ class EdgeRow:
 
 @dataclass
 class WritePlan:
-    """What one transaction writes, in order: episodes (numbered), nodes, then edges."""
+    """The edges a batch brings, all inside its namespace (its episodes are numbered in place)."""
 
     namespace: str
-    batch: Batch
     edges: list[EdgeRow]
 
     def edges_by_type(self) -> dict[str, list[EdgeRow]]:
@@ -77,7 +76,7 @@ def plan_write(batch: Batch, last_seq: int, last_in_session: Mapping[str, str | 
     for s in batch.summaries:
         edges += [EdgeRow("COVERS", s.id, node_id) for node_id in s.covers]
     edges += [EdgeRow(e.type, e.src, e.dst, e.props) for e in batch.edges]
-    return WritePlan(batch.namespace, batch, edges)
+    return WritePlan(batch.namespace, edges)
 
 
 @dataclass

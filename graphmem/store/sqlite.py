@@ -22,7 +22,7 @@ from ..models import Entity, Episode, EpisodeStatus, Involvement, Stats, Summary
 from ..text import query_terms
 from ..timeutil import from_ms, now_ms, to_ms
 from .base import EDGE_ENDPOINTS, Adjacency, Batch, Label, UnitSketch, UnitUpdate, ordered_like
-from .planner import AdjacencyBuilder, WritePlan, check_batch, plan_write, sessions_to_chain
+from .planner import AdjacencyBuilder, WritePlan, plan_write, sessions_to_chain
 
 DB_FILE = "graphmem.db"
 _EPISODE_COLUMNS = (
@@ -207,13 +207,9 @@ class SQLiteStore:
     def write(self, batch: Batch) -> None:
         if batch.is_empty():
             return
-        check_batch(batch)
         ns = batch.namespace
         with self._transaction() as cur:
-            (last_seq,) = cur.execute(
-                "SELECT COALESCE(MAX(seq), 0) FROM episodes WHERE namespace = ?", (ns,)
-            ).fetchone()
-            plan = plan_write(batch, last_seq, self._last_in_sessions(cur, batch))
+            plan = plan_write(batch, self._last_seq(cur, batch), self._last_in_sessions(cur, batch))
             self._insert_episodes(cur, batch.episodes)
             self._upsert_entities(cur, batch.entities)
             self._insert_units(cur, batch.units)
@@ -227,6 +223,14 @@ class SQLiteStore:
                 )
             self._update_units(cur, ns, batch.updates)
             self._bump(cur, {ns})
+
+    @staticmethod
+    def _last_seq(cur: sqlite3.Cursor, batch: Batch) -> int:
+        """The namespace's highest episode ``seq`` (read only when the batch brings episodes)."""
+        if not batch.episodes:
+            return 0
+        sql = "SELECT COALESCE(MAX(seq), 0) FROM episodes WHERE namespace = ?"
+        return cur.execute(sql, (batch.namespace,)).fetchone()[0]
 
     @staticmethod
     def _last_in_sessions(cur: sqlite3.Cursor, batch: Batch) -> dict[str, str | None]:
