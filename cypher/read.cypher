@@ -10,6 +10,8 @@ RETURN ns.embedder AS embedder
 
 // name: namespaces
 MATCH (ns:Namespace)
+WHERE EXISTS { MATCH (:Episode {namespace: ns.name}) } OR EXISTS { MATCH (:Unit {namespace: ns.name}) }
+  OR EXISTS { MATCH (:Entity {namespace: ns.name}) } OR EXISTS { MATCH (:Summary {namespace: ns.name}) }
 RETURN ns.name AS name
 ORDER BY name
 
@@ -99,6 +101,13 @@ LIMIT 1
 MATCH (u:Unit)-[:FROM]->(e:Episode)
 WHERE e.namespace = $namespace AND e.id IN $ids AND u.namespace = $namespace
 RETURN DISTINCT u.id AS id
+
+// name: session_episodes
+MATCH (e:Episode)
+WHERE e.namespace = $namespace AND e.session = $session
+RETURN e {.id, .namespace, .content, .source, .speaker, .session, .source_id, .occurred_at,
+  .recorded_at, .status, .error, .seq} AS node
+ORDER BY e.seq
 
 // name: episodes_by_source
 MATCH (e:Episode)

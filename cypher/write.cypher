@@ -179,6 +179,59 @@ MATCH (s:Summary {id: $id, namespace: $namespace})
 DETACH DELETE s
 RETURN [] AS unit_ids, [] AS entity_ids
 
+// name: erase_units_from
+MATCH (u:Unit {namespace: $namespace})-[:FROM]->(:Episode {id: $id, namespace: $namespace})
+RETURN collect(u.id) AS ids
+
+// name: erase_context
+CALL () {
+  UNWIND $ids AS id MATCH (n:Episode {id: id, namespace: $namespace}) RETURN n
+  UNION
+  UNWIND $ids AS id MATCH (n:Unit {id: id, namespace: $namespace}) RETURN n
+}
+RETURN
+  COLLECT { MATCH (s:Summary)-[:COVERS]->(n) WHERE s.id <> $id RETURN s.id } AS summaries,
+  CASE WHEN n:Episode THEN n.session END AS session,
+  COLLECT { MATCH (n)-[:INVOLVES]->(e:Entity) RETURN e.id } AS entities
+
+// name: forget_reasons
+CALL () {
+  UNWIND $ids AS id MATCH (n:Episode {id: id, namespace: $namespace}) RETURN n
+  UNION
+  UNWIND $ids AS id MATCH (n:Unit {id: id, namespace: $namespace}) RETURN n
+}
+CALL (n) {
+  MATCH (n)-[:SUPERSEDES|CONFLICTS_WITH|RETRACTS]->(u:Unit) RETURN u
+  UNION
+  MATCH (n)<-[:CONFLICTS_WITH]-(u:Unit) RETURN u
+}
+SET u.reason = null
+
+// name: erase_summaries
+UNWIND $ids AS id
+MATCH (s:Summary {id: id, namespace: $namespace})
+DETACH DELETE s
+
+// name: erase_namespace
+CALL () {
+  MATCH (n:Episode {namespace: $namespace}) RETURN n, 'episode' AS label
+  UNION
+  MATCH (n:Unit {namespace: $namespace}) RETURN n, 'unit' AS label
+  UNION
+  MATCH (n:Entity {namespace: $namespace}) RETURN n, 'entity' AS label
+  UNION
+  MATCH (n:Summary {namespace: $namespace}) RETURN n, 'summary' AS label
+  UNION
+  MATCH (n:Alias {namespace: $namespace}) RETURN n, null AS label
+}
+WITH n, label, n.id AS id
+DETACH DELETE n
+RETURN label, id
+
+// name: forget_embedder
+MATCH (ns:Namespace {name: $namespace})
+SET ns.embedder = null
+
 // name: erase_orphan_entities
 UNWIND $ids AS id
 MATCH (e:Entity {id: id, namespace: $namespace})

@@ -11,7 +11,7 @@ from .errors import (
     StoreUnavailableError,
 )
 from .memory import AsyncMemory, Memory
-from .models import Entity, Episode, Hit, Stats, Summary, Unit
+from .models import Entity, Episode, Erasure, Hit, Stats, Summary, Unit
 
 __all__ = [
     "AsyncMemory",
@@ -21,6 +21,7 @@ __all__ = [
     "EmbedderMismatchError",
     "Entity",
     "Episode",
+    "Erasure",
     "GraphmemError",
     "HashEmbedder",
     "Hit",

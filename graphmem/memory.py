@@ -14,11 +14,12 @@ from .agents.judge import Judge
 from .agents.refresher import Refresher
 from .config import Config
 from .embed import Embedder, default_embedder
+from .erasure import Eraser
 from .errors import InvalidInputError, NotFoundError, StoreClosedError
 from .llm import rules
 from .llm.base import LLM, Decisions, Usage
 from .llm.zero import ZeroLLM
-from .models import Answer, Episode, Hit, Stats, Unit
+from .models import Answer, Episode, Erasure, Hit, Stats, Unit
 from .retrieval.search import Retriever
 from .store.base import Batch, GraphStore
 from .store.sqlite import SQLiteStore
@@ -70,6 +71,7 @@ class Memory:
         self.retriever = Retriever(self.store, self.embedder, self.config.retrieval)
         self.judge = Judge(self.store, self.decisions)
         self.refresher = Refresher(self.store)
+        self.eraser = Eraser(self.store, self.constructor)
         self._graphs: tuple[Any, Any] | None = None
         self._closed = False
 
@@ -308,12 +310,17 @@ class Memory:
             raise NotFoundError(f"no episode {episode_id!r} in namespace {namespace!r}")
         return found[0]
 
-    def forget(self, node_id: str, namespace: str = "default") -> None:
-        """Erase an episode, unit, entity or summary for good (an audit record keeps only the id).
-        Forgetting an episode also erases the units built from it."""
+    def forget(self, node_id: str, namespace: str = "default") -> Erasure:
+        """Erase an episode, unit, entity or summary for good (an audit record keeps only the
+        id). Forgetting an episode also erases the units built from it; the session and topic
+        summaries that held any of it are written again from what remains."""
         self._check_open()
-        if not self.store.erase(check_namespace(namespace), node_id):
-            raise NotFoundError(f"no memory {node_id!r} in namespace {namespace!r}")
+        return self.eraser.forget(check_namespace(namespace), node_id)
+
+    def forget_namespace(self, namespace: str) -> Erasure:
+        """Erase everything a namespace holds (one tenant: "delete my data")."""
+        self._check_open()
+        return self.eraser.forget_namespace(check_namespace(namespace))
 
     def stats(self, namespace: str | None = None) -> Stats:
         """Counts for one namespace, or the whole store."""
@@ -362,8 +369,8 @@ class AsyncMemory:
     async def history(self, entity: str, **kwargs: Any) -> list[Unit]:
         return await asyncio.to_thread(self._memory.history, entity, **kwargs)
 
-    async def forget(self, node_id: str, **kwargs: Any) -> None:
-        await asyncio.to_thread(self._memory.forget, node_id, **kwargs)
+    async def forget(self, node_id: str, **kwargs: Any) -> Erasure:
+        return await asyncio.to_thread(self._memory.forget, node_id, **kwargs)
 
     async def rebuild(self, namespace: str = "default") -> int:
         return await asyncio.to_thread(self._memory.rebuild, namespace)

@@ -106,6 +106,17 @@ class Summary(Node):
     embedding: Any = Field(default=None, repr=False, exclude=True)
 
 
+class Erasure(BaseModel):
+    """What ``forget`` or ``forget_namespace`` erased: ids by kind (episode, unit, entity,
+    summary), the summaries written again from what remains, and whether the store's files were
+    scrubbed of the erased bytes (None: the store cannot do it; see ``GraphStore.scrub``)."""
+
+    namespace: str
+    erased: dict[str, list[str]] = Field(default_factory=dict)
+    rewritten: list[str] = Field(default_factory=list)
+    scrubbed: bool | None = None
+
+
 class Edge(BaseModel):
     """A relationship that is not part of a unit: NEXT, SAME_AS, COVERS, and the Refresher's
     SUPERSEDES (new unit -> old), CONFLICTS_WITH (unit -> unit) and RETRACTS (episode -> unit)."""

@@ -88,12 +88,12 @@ class Constructor:
         by_id = {e.id: e for e in entities.values()}
         summaries += topic_summaries(self.store, namespace, units, by_id, self.config)
         processed = {ep.id: vec for ep, vec in zip(episodes, episode_vectors, strict=True)}
-        self._embed_summaries(namespace, summaries, processed)
+        self.embed_summaries(namespace, summaries, processed)
         return Batch(
             namespace, entities=upserts, units=units, summaries=summaries, processed=processed
         )
 
-    def _embed_summaries(
+    def embed_summaries(
         self, namespace: str, summaries: list[Summary], batch: dict[str, np.ndarray]
     ) -> None:
         """A summary's vector is the mean of the vectors of the turns it covers (this batch's,

@@ -61,28 +61,41 @@ def topic_summaries(
     previous = {s.id: s for s in store.get_summaries(namespace, ids)}
     out = []
     for sid, (entity_id, facts) in zip(ids, told, strict=True):
-        old = previous.get(sid)
-        text = digest(
-            entities[entity_id].name,
-            old.text if old else None,
-            (u.text for u in facts),
-            config.summary_chars,
-        )
-        times = [u.valid_from or u.recorded_at for u in facts]
-        if old is not None:
-            times += [t for t in (old.span_from, old.span_to) if t]
-        covered = list(
-            dict.fromkeys((old.covers if old else []) + [e for u in facts for e in u.episode_ids])
-        )
-        out.append(
-            Summary(
-                id=sid,
-                namespace=namespace,
-                text=text,
-                level=2,
-                span_from=min(times),
-                span_to=max(times),
-                covers=covered[-text.count("\n") :],  # the turns behind the facts it still holds
-            )
-        )
+        out.append(_topic(namespace, entities[entity_id], facts, previous.get(sid), config))
     return out
+
+
+def rebuilt_topic(
+    namespace: str, entity: Entity, units: list[Unit], config: ConstructorConfig
+) -> Summary | None:
+    """The entity's topic summary written again from ``units`` alone, oldest first (after an
+    erasure: nothing of the erased units survives); None when no unit is left."""
+    facts = sorted(units, key=lambda u: u.recorded_at)
+    return _topic(namespace, entity, facts, None, config) if facts else None
+
+
+def _topic(
+    namespace: str,
+    entity: Entity,
+    facts: list[Unit],
+    old: Summary | None,
+    config: ConstructorConfig,
+) -> Summary:
+    text = digest(
+        entity.name, old.text if old else None, (u.text for u in facts), config.summary_chars
+    )
+    times = [u.valid_from or u.recorded_at for u in facts]
+    if old is not None:
+        times += [t for t in (old.span_from, old.span_to) if t]
+    covered = list(
+        dict.fromkeys((old.covers if old else []) + [e for u in facts for e in u.episode_ids])
+    )
+    return Summary(
+        id=topic_id(namespace, entity.id),
+        namespace=namespace,
+        text=text,
+        level=2,
+        span_from=min(times),
+        span_to=max(times),
+        covers=covered[-text.count("\n") :],  # the turns behind the facts it still holds
+    )

@@ -80,6 +80,17 @@ class Batch:
 
 
 @dataclass
+class Erased:
+    """What one erasure removed (ids by label: the node, the units built from an episode, the
+    entities left without units, the summaries that covered any of them) and what is left to
+    rebuild from what remains: sessions that lost an episode, entities that lost a unit."""
+
+    ids: dict[str, list[str]]
+    sessions: set[str] = field(default_factory=set)
+    entities: set[str] = field(default_factory=set)
+
+
+@dataclass
 class Adjacency:
     """The PPR graph of a namespace: nodes (entities, units, episodes) and typed edges as indices."""
 
@@ -165,8 +176,20 @@ class GraphStore(Protocol):
 
     def update_units(self, namespace: str, updates: list[UnitUpdate]) -> None: ...
 
-    def erase(self, namespace: str, node_id: str) -> bool:
-        """Remove a node's content for good; keep an audit record without content."""
+    def session_episodes(self, namespace: str, session: str) -> list[Episode]:
+        """The session's episodes, oldest first."""
+
+    def erase(self, namespace: str, node_id: str) -> Erased | None:
+        """Remove a node and what was built from it for good (None: no such node), keeping an
+        audit record of ids only; units that pointed at an erased unit lose their reason."""
+
+    def erase_namespace(self, namespace: str) -> dict[str, list[str]]:
+        """Remove every node of the namespace (ids by label; empty if it held none)."""
+
+    def scrub(self) -> bool | None:
+        """Overwrite what erased nodes left in the store's files (free pages, full-text
+        segments, logs): True when done, False when a reader kept it from finishing, None
+        where the store cannot."""
 
     def stats(self, namespace: str | None = None) -> Stats: ...
 

@@ -12,7 +12,7 @@ from ..models import Entity, Episode, EpisodeStatus, Involvement, Stats, Summary
 from ..resources import cypher
 from ..text import query_terms
 from ..timeutil import from_ms, now_ms, to_ms
-from .base import Adjacency, Batch, Label, UnitSketch, UnitUpdate, ordered_like
+from .base import Adjacency, Batch, Erased, Label, UnitSketch, UnitUpdate, ordered_like
 from .planner import AdjacencyBuilder, plan_write, sessions_to_chain
 
 VECTOR_INDEX = {
@@ -283,29 +283,68 @@ class Neo4jStore:
 
         self._in_transaction(work)
 
-    def erase(self, namespace: str, node_id: str) -> bool:
+    def erase(self, namespace: str, node_id: str) -> Erased | None:
         w = cypher("write")
 
-        def work(tx) -> bool:
+        def work(tx) -> Erased | None:
             rec = tx.run(w["erase_label"], namespace=namespace, id=node_id).single()
             if rec is None:
-                return False
+                return None
             label = rec["label"]
-            out = tx.run(w[f"erase_{label}"], namespace=namespace, id=node_id).single()
-            erased = [{"id": node_id, "label": label}]
-            erased += [{"id": u, "label": "unit"} for u in out["unit_ids"]]
-            orphans = tx.run(w["erase_orphan_entities"], namespace=namespace, ids=out["entity_ids"])
-            erased += [{"id": r["erased"], "label": "entity"} for r in orphans]
-            tx.run(w["record_erasures"], namespace=namespace, rows=erased, at=now_ms())
+            ids: dict[str, list[str]] = {label: [node_id]}
+            if label == "episode":
+                units = tx.run(w["erase_units_from"], namespace=namespace, id=node_id).single()
+                ids["unit"] = units["ids"]
+            doomed = [i for group in ids.values() for i in group]
+            context = list(tx.run(w["erase_context"], namespace=namespace, id=node_id, ids=doomed))
+            covering = sorted({s for r in context for s in r["summaries"]})
+            sessions = {r["session"] for r in context if r["session"] is not None}
+            involved = {e for r in context for e in r["entities"]}
+            tx.run(w["forget_reasons"], namespace=namespace, ids=doomed)
+            tx.run(w[f"erase_{label}"], namespace=namespace, id=node_id).consume()
+            tx.run(w["erase_summaries"], namespace=namespace, ids=covering).consume()
+            ids["summary"] = ids.get("summary", []) + covering
+            found = tx.run(w["erase_orphan_entities"], namespace=namespace, ids=sorted(involved))
+            orphans = [r["erased"] for r in found]
+            ids["entity"] = ids.get("entity", []) + orphans
+            ids = {k: v for k, v in ids.items() if v}
+            rows = [{"id": i, "label": k} for k, group in ids.items() for i in group]
+            tx.run(w["record_erasures"], namespace=namespace, rows=rows, at=now_ms())
             tx.run(w["bump_namespace"], namespace=namespace, erasures=1)
-            return True
+            return Erased(ids, sessions, involved.difference(orphans))
 
         return self._in_transaction(work)
+
+    def erase_namespace(self, namespace: str) -> dict[str, list[str]]:
+        w = cypher("write")
+
+        def work(tx) -> dict[str, list[str]]:
+            ids: dict[str, list[str]] = {}
+            for r in tx.run(w["erase_namespace"], namespace=namespace):
+                if r["label"] is not None:
+                    ids.setdefault(r["label"], []).append(r["id"])
+            if ids:
+                rows = [{"id": namespace, "label": "namespace"}]
+                tx.run(w["record_erasures"], namespace=namespace, rows=rows, at=now_ms())
+                tx.run(w["forget_embedder"], namespace=namespace)
+                tx.run(w["bump_namespace"], namespace=namespace, erasures=1)
+            return ids
+
+        return self._in_transaction(work)
+
+    def scrub(self) -> None:
+        """Neo4j marks deleted records free and keeps its transaction logs until they rotate
+        (``db.tx_log.rotation.retention_policy``): nothing to overwrite from here."""
+        return None
 
     # -- reads --------------------------------------------------------------------------------
     def get_episodes(self, namespace: str, ids: list[str]) -> list[Episode]:
         rows = self._q("read", "get_episodes", namespace=namespace, ids=ids) if ids else []
         return ordered_like(ids, [episode_from(r["node"]) for r in rows])
+
+    def session_episodes(self, namespace: str, session: str) -> list[Episode]:
+        rows = self._q("read", "session_episodes", namespace=namespace, session=session)
+        return [episode_from(r["node"]) for r in rows]
 
     def episodes_by_status(
         self, namespace: str, statuses: list[EpisodeStatus], limit: int = 1000

@@ -21,7 +21,16 @@ from ..errors import StoreClosedError, StoreUnavailableError
 from ..models import Entity, Episode, EpisodeStatus, Involvement, Stats, Summary, Unit
 from ..text import query_terms
 from ..timeutil import from_ms, now_ms, to_ms
-from .base import EDGE_ENDPOINTS, Adjacency, Batch, Label, UnitSketch, UnitUpdate, ordered_like
+from .base import (
+    EDGE_ENDPOINTS,
+    Adjacency,
+    Batch,
+    Erased,
+    Label,
+    UnitSketch,
+    UnitUpdate,
+    ordered_like,
+)
 from .planner import AdjacencyBuilder, WritePlan, plan_write, sessions_to_chain
 
 DB_FILE = "graphmem.db"
@@ -92,6 +101,21 @@ def _in(values: Sequence[object]) -> str:
     return ",".join("?" * len(values))
 
 
+def _column(cur: sqlite3.Cursor, sql: str, values: Sequence[object], twice: bool = False) -> list:
+    """The first column of ``sql``, its ``{in}`` list(s) bound to ``values`` (once per list
+    with ``twice``), in chunks under SQLite's limit on bound parameters; distinct, in order."""
+    if "{in}" not in sql:
+        return [r[0] for r in cur.execute(sql, values)]
+    found: dict = {}
+    for i in range(0, len(values), _IN_CHUNK // 2):
+        chunk = list(values[i : i + _IN_CHUNK // 2])
+        params = chunk * 2 if twice else chunk
+        found.update(
+            dict.fromkeys(r[0] for r in cur.execute(sql.format(**{"in": _in(chunk)}), params))
+        )
+    return list(found)
+
+
 @dataclass
 class _Vectors:
     ids: list[str] = field(default_factory=list)
@@ -149,6 +173,7 @@ class SQLiteStore:
                 time.sleep(0.05)
         db.execute("PRAGMA synchronous = FULL")
         db.execute("PRAGMA foreign_keys = ON")
+        db.execute("PRAGMA secure_delete = ON")  # deleted content is overwritten, not just freed
         schema = resources.files(__package__).joinpath("sqlite_schema.sql").read_text("utf-8")
         with self._lock:
             try:
@@ -415,36 +440,90 @@ class SQLiteStore:
             ],
         )
 
-    def erase(self, namespace: str, node_id: str) -> bool:
+    def erase(self, namespace: str, node_id: str) -> Erased | None:
         self._common_terms.clear()
         with self._transaction() as cur:
             label = self._label_of(cur, namespace, node_id)
             if label is None:
-                return False
-            doomed: list[tuple[str, str]] = [(label, node_id)]
+                return None
+            ids: dict[str, list[str]] = {label: [node_id]}
             if label == "episode":  # units built from this episode carry its content
-                doomed += [
-                    ("unit", r[0])
-                    for r in cur.execute(
-                        "SELECT src FROM edges WHERE dst = ? AND type = 'FROM'", (node_id,)
-                    )
-                ]
-            entities: set[str] = set()
-            for kind, nid in doomed:
-                entities.update(
-                    r[0]
-                    for r in cur.execute(
-                        "SELECT dst FROM edges WHERE src = ? AND type = 'INVOLVES'", (nid,)
-                    )
+                ids["unit"] = _column(
+                    cur, "SELECT src FROM edges WHERE dst = ? AND type = 'FROM'", [node_id]
                 )
-                self._delete_node(cur, namespace, kind, nid)
-            for ent in entities:  # an entity no unit involves any more is content too
+            doomed = [i for group in ids.values() for i in group]
+            sql = "SELECT DISTINCT src FROM edges WHERE type = 'COVERS' AND dst IN ({in})"
+            covering = [s for s in _column(cur, sql, doomed) if s != node_id]
+            ids["summary"] = ids.get("summary", []) + covering
+            sql = "SELECT DISTINCT session FROM episodes WHERE session IS NOT NULL AND id IN ({in})"
+            sessions = set(_column(cur, sql, ids.get("episode", [])))
+            sql = "SELECT DISTINCT dst FROM edges WHERE type = 'INVOLVES' AND src IN ({in})"
+            involved = set(_column(cur, sql, ids.get("unit", [])))
+            self._forget_reasons(cur, namespace, doomed)
+            for kind, group in list(ids.items()):
+                for nid in group:
+                    self._delete_node(cur, namespace, kind, nid)
+            orphans = [  # an entity no unit involves any more is content too
+                ent
+                for ent in sorted(involved)
                 if not cur.execute(
                     "SELECT 1 FROM edges WHERE dst = ? AND type = 'INVOLVES' LIMIT 1", (ent,)
-                ).fetchone():
-                    self._delete_node(cur, namespace, "entity", ent)
+                ).fetchone()
+            ]
+            for ent in orphans:
+                self._delete_node(cur, namespace, "entity", ent)
+            ids["entity"] = ids.get("entity", []) + orphans
             self._bump(cur, {namespace}, erasures=1)
-            return True
+            return Erased(
+                {k: v for k, v in ids.items() if v}, sessions, involved.difference(orphans)
+            )
+
+    @staticmethod
+    def _forget_reasons(cur: sqlite3.Cursor, namespace: str, doomed: list[str]) -> None:
+        """Units superseded by, in conflict with or retracted by an erased node lose the reason
+        (it may quote the erased text); their status stays."""
+        linked = _column(
+            cur,
+            "SELECT dst FROM edges WHERE src IN ({in}) AND type IN "
+            "('SUPERSEDES', 'CONFLICTS_WITH', 'RETRACTS') UNION SELECT src FROM edges "
+            "WHERE dst IN ({in}) AND type = 'CONFLICTS_WITH'",
+            doomed,
+            twice=True,
+        )
+        cur.executemany(
+            "UPDATE units SET reason = NULL WHERE +namespace = ? AND id = ?",
+            [(namespace, unit_id) for unit_id in linked],
+        )
+
+    def erase_namespace(self, namespace: str) -> dict[str, list[str]]:
+        self._common_terms.clear()
+        with self._transaction() as cur:
+            ids = {
+                label: _column(cur, f"SELECT id FROM {table} WHERE namespace = ?", [namespace])
+                for label, table in _TABLES.items()
+            }
+            ids = {label: group for label, group in ids.items() if group}
+            if not ids:
+                return {}
+            for table in (*_TABLES.values(), "edges", "entity_keys"):
+                cur.execute(f"DELETE FROM {table} WHERE namespace = ?", (namespace,))
+            cur.execute(
+                "INSERT INTO erasures (id, namespace, label, erased_at) VALUES (?, ?, ?, ?)",
+                (namespace, namespace, "namespace", now_ms()),
+            )
+            cur.execute("UPDATE namespaces SET embedder = NULL WHERE namespace = ?", (namespace,))
+            self._bump(cur, {namespace}, erasures=1)
+            return ids
+
+    def scrub(self) -> bool:
+        """Merge each full-text index into one segment (dropping erased words), then copy the
+        WAL into the database and truncate it; freed pages are zeroed (``secure_delete``)."""
+        with self._lock:
+            self._check_open()
+            for label in _TABLES:
+                self._db.execute(f"INSERT INTO fts_{label} (fts_{label}) VALUES ('optimize')")
+            busy = self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            return busy == 0
 
     def _label_of(self, cur: sqlite3.Cursor, namespace: str, node_id: str) -> str | None:
         for label, table in _TABLES.items():
@@ -608,6 +687,14 @@ class SQLiteStore:
             [namespace],
         )
         return sorted((_episode(r) for r in rows), key=lambda ep: ep.seq or 0)
+
+    def session_episodes(self, namespace: str, session: str) -> list[Episode]:
+        rows = self._query(
+            f"SELECT {_EPISODE_COLUMNS} FROM episodes WHERE namespace = ? AND session = ? "
+            "ORDER BY seq",
+            (namespace, session),
+        )
+        return [_episode(r) for r in rows]
 
     def speakers(self, namespace: str, ids: list[str]) -> dict[str, set[str | None]]:
         if not ids:
@@ -843,7 +930,12 @@ class SQLiteStore:
         ]
 
     def namespaces(self) -> list[str]:
-        return [r[0] for r in self._query("SELECT namespace FROM namespaces ORDER BY namespace")]
+        holds = " OR ".join(
+            f"EXISTS (SELECT 1 FROM {table} t WHERE t.namespace = n.namespace)"
+            for table in _TABLES.values()
+        )
+        sql = f"SELECT namespace FROM namespaces n WHERE {holds} ORDER BY namespace"
+        return [r[0] for r in self._query(sql)]
 
     def embedder_of(self, namespace: str) -> str | None:
         rows = self._query("SELECT embedder FROM namespaces WHERE namespace = ?", (namespace,))

@@ -255,16 +255,72 @@ def test_a_batch_stays_inside_its_namespace(store, ns, world):
 
 
 def test_erase_removes_content_and_derived_units(store, ns, world):
-    assert store.erase(ns, world["e1"].id) is True
+    covering = Summary(
+        namespace=ns, text="Alice moved.", covers=[world["u1"].id], embedding=vec(30)
+    )
+    apart = Summary(namespace=ns, text="Acme.", covers=[world["e2"].id], embedding=vec(31))
+    store.write(Batch(ns, summaries=[covering, apart]))
+    erased = store.erase(ns, world["e1"].id)
+    assert erased.ids == {
+        "episode": [world["e1"].id],
+        "unit": [world["u1"].id],
+        "summary": [covering.id],  # it covered an erased unit
+    }
+    assert erased.sessions == {"s1"}
+    assert erased.entities == {world["alice"].id, world["paris"].id}  # still involved by u2
     assert store.get_episodes(ns, [world["e1"].id]) == []
     assert store.get_units(ns, [world["u1"].id]) == []  # built from the erased episode
+    assert [s.id for s in store.get_summaries(ns, [covering.id, apart.id])] == [apart.id]
     assert store.text_search(ns, "episode", "moved", 5) == []
     assert store.text_search(ns, "unit", "moved", 5) == []
     assert all(h[0] != world["e1"].id for h in store.vector_search(ns, "episode", vec(20), 5))
     assert world["e1"].id not in store.adjacency(ns).ids
     assert store.get_units(ns, [world["u2"].id])  # untouched
-    assert store.erase(ns, world["e1"].id) is False
-    assert store.erase(ns + "-other", world["e2"].id) is False  # another tenant's id
+    assert store.erase(ns, world["e1"].id) is None
+    assert store.erase(ns + "-other", world["e2"].id) is None  # another tenant's id
+
+
+def test_erasing_a_unit_drops_orphan_entities_and_the_reasons_that_named_it(store, ns, world):
+    store.write(
+        Batch(
+            ns,
+            edges=[Edge(type="SUPERSEDES", src=world["u2"].id, dst=world["u1"].id)],
+            updates=[UnitUpdate(id=world["u1"].id, status="superseded", reason="Acme, per u2")],
+        )
+    )
+    erased = store.erase(ns, world["u2"].id)
+    assert erased.ids == {"unit": [world["u2"].id], "entity": [world["acme"].id]}
+    assert erased.sessions == set() and erased.entities == {world["alice"].id, world["paris"].id}
+    (u1,) = store.get_units(ns, [world["u1"].id])
+    assert u1.status == "superseded" and u1.reason is None
+    assert store.get_entities(ns, [world["acme"].id]) == []
+
+
+def test_erase_namespace_takes_everything_of_it_and_nothing_else(store, ns, world):
+    other = ns + "-kept"
+    kept = episode(other, "Bob stays.", source_id="b1")
+    store.write(Batch(other, episodes=[kept]))
+    erased = store.erase_namespace(ns)
+    assert sorted(erased["episode"]) == sorted([world["e1"].id, world["e2"].id])
+    assert len(erased["unit"]) == 2 and len(erased["entity"]) == 3
+    assert store.stats(ns).episodes == store.stats(ns).edges == 0
+    assert ns not in store.namespaces() and other in store.namespaces()
+    assert store.embedder_of(ns) is None
+    assert store.text_search(ns, "episode", "Alice", 5) == []
+    assert store.vector_search(ns, "unit", vec(10), 5) == []
+    assert store.adjacency(ns).ids == []
+    assert store.get_episodes(other, [kept.id])[0].content == "Bob stays."
+    assert store.erase_namespace(ns) == {}
+    again = episode(ns, "Alice is back.", source_id="m9")
+    store.write(Batch(ns, episodes=[again], processed={again.id: vec(40)}))
+    assert [h[0] for h in store.vector_search(ns, "episode", vec(40), 5)] == [again.id]
+
+
+def test_session_episodes_in_order(store, ns, world):
+    store.write(Batch(ns, episodes=[episode(ns, "Elsewhere.", session="s2", minutes=5)]))
+    got = store.session_episodes(ns, "s1")
+    assert [e.id for e in got] == [world["e1"].id, world["e2"].id]
+    assert store.session_episodes(ns + "-other", "s1") == []
 
 
 def test_namespaces_and_stats(store, ns, world):
