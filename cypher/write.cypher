@@ -23,6 +23,11 @@ RETURN p.id AS id
 ORDER BY p.seq DESC
 LIMIT 1
 
+// name: stored_sources
+MATCH (e:Episode)
+WHERE e.namespace = $namespace AND e.source_id IN $ids
+RETURN e.source_id AS source_id, min(e.id) AS id
+
 // name: insert_episodes
 UNWIND $rows AS row
 CREATE (e:Episode)

@@ -11,7 +11,7 @@ from .errors import (
     StoreUnavailableError,
 )
 from .memory import AsyncMemory, Memory
-from .models import Entity, Episode, Erasure, Hit, Stats, Summary, Unit
+from .models import Entity, Episode, Erasure, Hit, Ingested, Stats, Summary, Unit
 
 __all__ = [
     "AsyncMemory",
@@ -25,6 +25,7 @@ __all__ = [
     "GraphmemError",
     "HashEmbedder",
     "Hit",
+    "Ingested",
     "InvalidInputError",
     "Memory",
     "NotFoundError",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .embed import EMBEDDERS, default_embedder, make_embedder
-from .errors import GraphmemError
+from .errors import GraphmemError, InvalidInputError
 from .memory import Memory
 
 
@@ -31,12 +32,13 @@ def _read_text(path: Path) -> str:
         raise CLIError(f"{path} is not valid UTF-8 (byte {exc.start}: {exc.reason})") from None
 
 
-def read_messages(path: Path, namespace: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(namespace, message) pairs from a JSONL file of messages, or from plain text (one
-    message per non-empty paragraph)."""
+def read_messages(path: Path, namespace: str) -> Iterator[tuple[int, str, dict[str, Any]]]:
+    """(line number, namespace, message) triples from a JSONL file of messages, or from plain
+    text (one message per non-empty paragraph). A message without a ``source_id`` gets one
+    from the file's name, its line and its text, so importing a file again stores nothing twice."""
     text = _read_text(path)
     if path.suffix.lower() in (".jsonl", ".ndjson"):
-        for number, line in enumerate(text.splitlines(), 1):
+        for number, line in enumerate(text.split("\n"), 1):  # JSON text may hold U+2028
             if not line.strip():
                 continue
             try:
@@ -45,11 +47,29 @@ def read_messages(path: Path, namespace: str) -> Iterator[tuple[str, dict[str, A
                 raise CLIError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
             if not isinstance(record, dict) or not isinstance(record.get("text"), str):
                 raise CLIError(f'{path}:{number}: expected an object with a "text" string')
-            yield record.pop("namespace", None) or namespace, record
+            record.setdefault("source_id", _source_id(path, number, line))
+            yield number, record.pop("namespace", None) or namespace, record
     else:
-        for paragraph in text.split("\n\n"):
+        number = 1
+        for paragraph in text.replace("\r\n", "\n").split("\n\n"):
             if paragraph.strip():
-                yield namespace, {"text": paragraph.strip(), "source": "document"}
+                start = number + len(paragraph) - len(paragraph.lstrip("\n"))
+                source_id = _source_id(path, start, paragraph.strip())
+                yield (
+                    start,
+                    namespace,
+                    {
+                        "text": paragraph.strip(),
+                        "source": "document",
+                        "source_id": source_id,
+                    },
+                )
+            number += paragraph.count("\n") + 2
+
+
+def _source_id(path: Path, line: int, text: str) -> str:
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return f"{path.name}:{line}:{digest}"
 
 
 def _progress(total: int, desc: str, quiet: bool):
@@ -59,20 +79,40 @@ def _progress(total: int, desc: str, quiet: bool):
 
 
 def cmd_ingest(mem: Memory, args: argparse.Namespace) -> None:
-    records = list(read_messages(Path(args.file), args.namespace))
-    if not records:
-        raise CLIError(f"{args.file} holds no messages")
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for ns, msg in records:
-        groups.setdefault(ns, []).append(msg)
-    failed = 0
-    with _progress(len(records), "ingest", args.quiet) as bar:
-        for ns, messages in groups.items():
-            for start in range(0, len(messages), args.batch):
-                episodes = mem.add_messages(messages[start : start + args.batch], namespace=ns)
-                failed += sum(ep.status == "failed" for ep in episodes)
-                bar.update(len(episodes))
-    print(json.dumps({"ingested": len(records), "failed": failed, "namespaces": sorted(groups)}))
+    """A document (``--document``) is stored as consecutive chunks. Otherwise every line is checked before anything is stored; lines already stored (by ``source_id``)
+    are skipped, so an interrupted import can simply be run again."""
+    path = Path(args.file)
+    if args.document:
+        text = _read_text(path)
+        if not text.strip():
+            raise CLIError(f"{path} holds no text")
+        episodes = mem.add_document(text, namespace=args.namespace, source_id=path.name)
+        failed = sum(ep.status == "failed" for ep in episodes)
+        print(json.dumps({"chunks": len(episodes), "failed": failed, "document": path.name}))
+        return
+    groups: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    for number, ns, msg in read_messages(path, args.namespace):
+        groups.setdefault(ns, []).append((number, msg))
+    if not groups:
+        raise CLIError(f"{path} holds no messages")
+    for ns, rows in groups.items():
+        try:
+            mem.check_messages([msg for _, msg in rows], namespace=ns)
+        except InvalidInputError as exc:
+            where = f"{path}:{rows[exc.position][0]}" if exc.position is not None else str(path)
+            raise CLIError(f"{where}: {exc.reason}") from None
+    added = skipped = failed = 0
+    with _progress(sum(map(len, groups.values())), "ingest", args.quiet) as bar:
+        for ns, rows in groups.items():
+            for start in range(0, len(rows), args.batch):
+                part = [msg for _, msg in rows[start : start + args.batch]]
+                got = mem.ingest(part, namespace=ns)
+                added += len(got.new)
+                skipped += got.skipped
+                failed += sum(ep.status == "failed" for ep in got.new)
+                bar.update(len(part))
+    report = {"ingested": added, "skipped": skipped, "failed": failed, "namespaces": sorted(groups)}
+    print(json.dumps(report))
 
 
 def cmd_search(mem: Memory, args: argparse.Namespace) -> None:
@@ -83,7 +123,8 @@ def cmd_search(mem: Memory, args: argparse.Namespace) -> None:
     if not hits:
         print("no memories found")
     for rank, h in enumerate(hits, 1):
-        when = h.occurred_at.date().isoformat() if h.occurred_at else "-"
+        at = h.valid_from or h.occurred_at  # a unit's resolved time ("yesterday" -> its day)
+        when = at.date().isoformat() if at else "-"
         print(f"{rank:>2}. [{h.kind} {h.score:.4f} {when}] {h.text}")
 
 
@@ -93,8 +134,9 @@ def cmd_ask(mem: Memory, args: argparse.Namespace) -> None:
         print(answer.model_dump_json(indent=1))
         return
     print(answer.text)
+    sources = {h.id: h.source_ids for h in answer.evidence}
     for cited in answer.citations:
-        print(f"  cites {cited}")
+        print(f"  cites {', '.join(sources.get(cited) or [cited])}")
 
 
 def cmd_history(mem: Memory, args: argparse.Namespace) -> None:
@@ -111,6 +153,16 @@ def cmd_stats(mem: Memory, args: argparse.Namespace) -> None:
 
 def cmd_rebuild(mem: Memory, args: argparse.Namespace) -> None:
     print(json.dumps({"reprocessed": mem.rebuild(args.namespace)}))
+
+
+def cmd_forget(mem: Memory, args: argparse.Namespace) -> None:
+    if args.all == (args.id is not None):
+        raise CLIError("forget takes an id, or --all to erase the whole namespace")
+    if args.all:
+        report = mem.forget_namespace(args.namespace)
+    else:
+        report = mem.forget(args.id, namespace=args.namespace)
+    print(report.model_dump_json())
 
 
 def cmd_export(mem: Memory, args: argparse.Namespace) -> None:
@@ -195,33 +247,32 @@ def build_parser() -> argparse.ArgumentParser:
         "GRAPHMEM_LLM_BASE_URL, GRAPHMEM_LLM_MODEL, OPENAI_API_KEY); default: zero-LLM rules",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("ingest", help="store messages from a JSONL or text file")
+    p = _command(sub, "ingest", "store messages from a JSONL or text file", cmd_ingest)
     p.add_argument("file")
-    p.add_argument("--batch", type=int, default=256)
-    p.set_defaults(run=cmd_ingest)
-    p = sub.add_parser("search", help="search memory")
+    p.add_argument("--batch", type=_positive, default=256, help="messages per transaction")
+    p.add_argument(
+        "--document", action="store_true", help="the file is one long document: store it in chunks"
+    )
+    p = _command(sub, "search", "search memory", cmd_search)
     p.add_argument("query")
-    p.add_argument("-k", type=int, default=10)
+    p.add_argument("-k", type=_positive, default=10)
     p.add_argument("--as-of", help="ISO-8601 time: what was true then")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(run=cmd_search)
-    p = sub.add_parser("ask", help="answer a question from memory, with citations")
+    p = _command(sub, "ask", "answer a question from memory, with citations", cmd_ask)
     p.add_argument("question")
-    p.add_argument("-k", type=int, default=10)
+    p.add_argument("-k", type=_positive, default=10)
     p.add_argument("--as-of", help="ISO-8601 time: answer as memory stood then")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(run=cmd_ask)
-    p = sub.add_parser("history", help="every version of what memory knows about an entity")
+    p = _command(sub, "history", "every version of what memory knows about an entity", cmd_history)
     p.add_argument("entity")
-    p.set_defaults(run=cmd_history)
-    p = sub.add_parser("stats", help="counts of a namespace (or of everything)")
-    p.set_defaults(run=cmd_stats)
-    p = sub.add_parser("rebuild", help="reprocess pending and failed episodes")
-    p.set_defaults(run=cmd_rebuild)
-    p = sub.add_parser("export", help="write a namespace's graph as GraphML or JSON")
+    _command(sub, "stats", "counts of a namespace (or of everything)", cmd_stats)
+    _command(sub, "rebuild", "reprocess pending and failed episodes", cmd_rebuild)
+    p = _command(sub, "forget", "erase a memory, or a whole namespace, for good", cmd_forget)
+    p.add_argument("id", nargs="?", help="an episode, unit, entity or summary id")
+    p.add_argument("--all", action="store_true", help="erase everything the namespace holds")
+    p = _command(sub, "export", "write a namespace's graph as GraphML or JSON", cmd_export)
     p.add_argument("out")
     p.add_argument("--format", choices=["graphml", "json"], default="graphml")
-    p.set_defaults(run=cmd_export)
     bench = sub.add_parser("bench", help="benchmarks against baselines in the same run")
     bench_sub = bench.add_subparsers(dest="benchmark", required=True)
     p = _bench(bench_sub, "locomo", "LoCoMo evidence recall@k vs dense and BM25", cmd_bench_locomo)
@@ -246,6 +297,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--units", default="10000,100000", help="comma-separated sizes")
     p.add_argument("--queries", type=int, default=200, help="searches timed per size")
     return parser
+
+
+def _command(sub, name: str, help: str, run) -> argparse.ArgumentParser:
+    """A subcommand on a store; ``--namespace`` is taken after it too."""
+    p = sub.add_parser(name, help=help)
+    p.add_argument("--namespace", "-n", default=argparse.SUPPRESS, help="tenant namespace")
+    p.set_defaults(run=run)
+    return p
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value
 
 
 def _bench(sub, name: str, help: str, run) -> argparse.ArgumentParser:
@@ -300,6 +369,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("graphmem: interrupted (everything already stored is kept)", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `graphmem stats | head`: the reader left; say nothing
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     return 0
 
 

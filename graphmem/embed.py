@@ -43,15 +43,15 @@ class SentenceTransformerEmbedder:
             path = self.model_path or packaged_model_path()
             model = self._models.get(path)
             if model is None:
-                os.environ.setdefault("HF_HUB_OFFLINE", "1")
-                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-                os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-                os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
                 try:
                     from sentence_transformers import SentenceTransformer
                 except ImportError as exc:  # pragma: no cover - a broken install
                     raise GraphmemError(f"sentence-transformers is not installed: {exc}") from exc
-                model = self._models[path] = SentenceTransformer(path, device="cpu")
+                model = self._models[path] = SentenceTransformer(
+                    path,
+                    device="cpu",
+                    local_files_only=True,  # never the hub; no env changed
+                )
             return model
 
     def embed(self, texts: list[str]) -> np.ndarray:

@@ -32,15 +32,15 @@ class Eraser:
             self.constructor.embed_summaries(namespace, summaries, {})
             self.store.write(Batch(namespace, summaries=summaries))
         rewritten = [s.id for s in summaries]
-        return Erasure(
-            namespace=namespace, erased=ids, rewritten=rewritten, scrubbed=self.store.scrub()
-        )
+        touched = {*ids, "summary"} if rewritten else set(ids)
+        scrubbed = self.store.scrub(touched)
+        return Erasure(namespace=namespace, erased=ids, rewritten=rewritten, scrubbed=scrubbed)
 
     def forget_namespace(self, namespace: str) -> Erasure:
         ids = self.store.erase_namespace(namespace)
         if not ids:
             raise NotFoundError(f"namespace {namespace!r} holds no memory")
-        return Erasure(namespace=namespace, erased=ids, scrubbed=self.store.scrub())
+        return Erasure(namespace=namespace, erased=ids, scrubbed=self.store.scrub(ids))
 
     def _rebuilt(self, namespace: str, erased: Erased) -> list[Summary]:
         """The summaries of the sessions and the topics that lost content, from what is left."""

@@ -6,7 +6,14 @@ class GraphmemError(Exception):
 
 
 class InvalidInputError(GraphmemError, ValueError):
-    """The caller passed something graphmem cannot store or answer (empty text, bad time, ...)."""
+    """The caller passed something graphmem cannot store or answer (empty text, bad time, ...).
+    For a list of messages, ``position`` is the index of the bad one and ``reason`` what is
+    wrong with it."""
+
+    def __init__(self, message: str, position: int | None = None, reason: str | None = None):
+        super().__init__(message)
+        self.position = position
+        self.reason = reason or message
 
 
 class StoreClosedError(GraphmemError):

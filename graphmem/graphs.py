@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from .agents.judge import Review
-from .errors import StoreClosedError
+from .errors import EmbedderMismatchError, LLMError, StoreUnavailableError
 from .llm.base import NOT_IN_MEMORY, Assessment, Comparison, Reply, Route
 from .models import Answer, Episode, Hit
 from .retrieval.context import build_context
@@ -65,15 +65,19 @@ class ReadState(BaseModel):
     answer: Answer | None = None
 
 
+PROCESSING_FAILURES = (LLMError, StoreUnavailableError, EmbedderMismatchError, OSError)
+"""What may stop a batch while memory works as it should (a model or service down or answering
+nonsense, the database away): the episodes stay, marked failed, for ``rebuild()``. Anything
+else is a bug, and raises."""
+
+
 def _guarded(mem: Memory, node: Callable[[WriteState], dict]) -> Callable[[WriteState], dict]:
-    """Run a write node; on failure keep the episodes, marked failed with the reason."""
+    """Run a write node; on an expected failure keep the episodes, marked failed with why."""
 
     def run(state: WriteState) -> dict:
         try:
             return node(state)
-        except StoreClosedError:
-            raise
-        except Exception as exc:
+        except PROCESSING_FAILURES as exc:
             reason = f"{type(exc).__name__}: {exc}"[:500]
             log.warning("processing %d episodes failed: %s", len(state.episodes), reason)
             ids = [ep.id for ep in state.episodes]
@@ -92,7 +96,8 @@ def build_write_graph(mem: Memory):
     def store_episodes(state: WriteState) -> dict:
         if not state.messages:
             return {}
-        return {"episodes": mem.store_messages(state.messages, state.namespace), "messages": []}
+        stored = mem.store_messages(state.messages, state.namespace)
+        return {"episodes": stored.new, "messages": []}
 
     def construct(state: WriteState) -> dict:
         return {"batch": mem.constructor.build(state.namespace, state.episodes)}

@@ -3,8 +3,8 @@
 A namespace tuple ``("users", "alice")`` is the graphmem namespace ``"users.alice"`` (LangGraph
 forbids dots in labels, so the mapping is reversible). ``put`` stores the value as an episode whose
 ``source_id`` is the key, so it is extracted, linked and ranked like any memory; ``put`` on an
-existing key replaces it (the old episode and what was built from it are erased, as a key-value
-store promises), ``delete`` erases. ``search`` with a query runs graphmem's retrieval and returns
+existing key replaces it (the old episode and what was built from it are erased first, as a
+key-value store promises; a key's puts and deletes run one at a time), ``delete`` erases. ``search`` with a query runs graphmem's retrieval and returns
 the items behind the best hits with their scores.
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import operator
+import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -70,10 +71,15 @@ def decode(ep: Episode) -> dict[str, Any]:
     return json.loads(ep.content) if field == "json" else {field: ep.content}
 
 
-def matches(value: dict[str, Any], conditions: dict[str, Any] | None) -> bool:
-    """LangGraph's filter: equality, or ``{"$gt": x}``-style comparisons, per field."""
-    for field, wanted in (conditions or {}).items():
-        have = value.get(field)
+def matches(value: Any, conditions: dict[str, Any] | None) -> bool:
+    """LangGraph's filter: per field (a dotted path reaches into nested values), equality, a
+    ``{"$gt": x}``-style comparison, or a nested filter for a nested value."""
+    for path, wanted in (conditions or {}).items():
+        have = _at(value, path)
+        if isinstance(wanted, dict) and wanted and not all(op in _COMPARE for op in wanted):
+            if not matches(have, wanted):
+                return False
+            continue
         tests = wanted.items() if isinstance(wanted, dict) else [("$eq", wanted)]
         for op, target in tests:
             try:
@@ -84,11 +90,28 @@ def matches(value: dict[str, Any], conditions: dict[str, Any] | None) -> bool:
     return True
 
 
+def _at(value: Any, path: str) -> Any:
+    """The value at ``path`` ("user.access-level"): a key holding the dots wins over descent."""
+    if not isinstance(value, dict):
+        return None
+    if path in value:
+        return value[path]
+    head, _, rest = path.partition(".")
+    return _at(value.get(head), rest) if rest else None
+
+
 class GraphmemStore(BaseStore):
     """A ``BaseStore`` over a :class:`graphmem.Memory`."""
 
     def __init__(self, memory: Memory) -> None:
         self.memory = memory
+        self._locks: dict[tuple[str, str], threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def _lock(self, namespace: str, key: str) -> threading.Lock:
+        """One lock per key: puts and deletes of a key run one at a time."""
+        with self._guard:
+            return self._locks.setdefault((namespace, key), threading.Lock())
 
     def batch(self, ops: Iterable[Op]) -> list[Result]:
         results: list[Result] = []
@@ -126,7 +149,7 @@ class GraphmemStore(BaseStore):
             "namespace": from_namespace(namespace),
             "key": latest.source_id or "",
             "value": decode(latest),
-            "created_at": episodes[0].recorded_at,
+            "created_at": latest.occurred_at,  # a replaced value keeps the key's first time
             "updated_at": latest.recorded_at,
         }
         return SearchItem(**fields, score=score) if search else Item(**fields)
@@ -137,13 +160,21 @@ class GraphmemStore(BaseStore):
         return self._item(namespace, episodes) if episodes else None
 
     def _put(self, op: PutOp) -> None:
+        """A key holds one episode: a new value erases the old one (and what was built from
+        it), then is stored with the key's first time as when it was said."""
         namespace = to_namespace(op.namespace)
-        old = self._episodes(namespace, op.key)
+        message = None
         if op.value is not None:
             content, source = encode(dict(op.value))
-            self.memory.add(content, namespace=namespace, source=source, source_id=op.key)
-        for ep in old:
-            self.memory.forget(ep.id, namespace=namespace)
+            message = {"text": content, "source": source, "source_id": op.key}
+            self.memory.check_messages([message], namespace)  # bad input loses nothing
+        with self._lock(namespace, op.key):
+            old = self._episodes(namespace, op.key)
+            for ep in old:
+                self.memory.forget(ep.id, namespace=namespace)
+            if message is not None:
+                message["at"] = old[0].occurred_at if old else None
+                self.memory.add_messages([message], namespace=namespace)
 
     def _search(self, op: SearchOp) -> list[SearchItem]:
         items: list[SearchItem] = []

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import copy
+import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -19,21 +21,33 @@ from .errors import InvalidInputError, NotFoundError, StoreClosedError
 from .llm import rules
 from .llm.base import LLM, Decisions, Usage
 from .llm.zero import ZeroLLM
-from .models import Answer, Episode, Erasure, Hit, Stats, Unit
+from .models import Answer, Episode, Erasure, Hit, Ingested, Stats, Unit
 from .retrieval.search import Retriever
 from .store.base import Batch, GraphStore
 from .store.sqlite import SQLiteStore
-from .text import canonical, check_text, sentences
+from .text import canonical, check_label, check_text, sentences
 from .timeutil import TimeLike, to_datetime
 
-_NAMESPACE = re.compile(r"^[^\x00-\x1f\x7f]{1,256}$")
+_NAMESPACE = re.compile(r"[^\x00-\x1f\x7f]{1,256}")
 
 
 def check_namespace(namespace: object) -> str:
     """Return ``namespace`` if it is a usable tenant id; raise ``InvalidInputError`` otherwise."""
-    if not isinstance(namespace, str) or not _NAMESPACE.match(namespace) or not namespace.strip():
+    if (
+        not isinstance(namespace, str)
+        or not _NAMESPACE.fullmatch(namespace)
+        or not namespace.strip()
+        or check_label(namespace, "namespace") is None
+    ):
         raise InvalidInputError(f"namespace must be 1-256 printable characters, got {namespace!r}")
     return namespace
+
+
+def check_k(k: object) -> int:
+    """Return ``k`` if it is a usable number of results; raise ``InvalidInputError`` otherwise."""
+    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 10_000:
+        raise InvalidInputError(f"k must be an integer from 1 to 10,000, got {k!r}")
+    return k
 
 
 class Memory:
@@ -54,7 +68,9 @@ class Memory:
         decisions: Decisions | None = None,
         config: Config | None = None,
     ) -> None:
-        self.config = config or Config()
+        self.config = (
+            copy.deepcopy(config) if config is not None else Config()
+        )  # the caller's stays
         if path is not None:
             self.config.path = Path(path)
         self.llm = llm
@@ -139,25 +155,59 @@ class Memory:
         """Store many messages (dicts with ``text`` and optional ``speaker``, ``at``,
         ``session``, ``source_id``) in one transaction, then process them in batches.
 
-        All messages are checked first: one bad message rejects the call and stores nothing.
+        All messages are checked first: one bad message rejects the call and stores nothing. A
+        message whose ``source_id`` the namespace already holds is not stored again: its stored
+        episode is returned in its place (so a re-run of an interrupted import completes it).
         """
-        episodes = self.store_messages(messages, namespace, session)
-        self._process(namespace, episodes)
-        return episodes
+        return self.ingest(messages, namespace, session).episodes
+
+    def ingest(
+        self,
+        messages: Iterable[Mapping[str, Any]],
+        namespace: str = "default",
+        session: str | None = None,
+    ) -> Ingested:
+        """``add_messages``, telling which messages were new and which repeats."""
+        ingested = self.store_messages(messages, namespace, session)
+        self._process(namespace, ingested.new)
+        return ingested
 
     def store_messages(
         self,
         messages: Iterable[Mapping[str, Any]],
         namespace: str = "default",
         session: str | None = None,
-    ) -> list[Episode]:
+    ) -> Ingested:
         """Check and store messages as ``pending`` episodes (one transaction), unprocessed."""
         self._check_open()
-        check_namespace(namespace)
-        episodes = [self._episode(m, namespace, session, i) for i, m in enumerate(messages)]
+        episodes = self.check_messages(messages, namespace, session)
         self.constructor.guard.check(namespace)
-        if episodes:
-            self.store.write(Batch(namespace, episodes=episodes))
+        if not episodes:
+            return Ingested(episodes=[], new=[])
+        repeats = self.store.write(Batch(namespace, episodes=episodes))
+        held = {e.id: e for e in self.store.get_episodes(namespace, sorted(set(repeats.values())))}
+        held |= {ep.id: ep for ep in episodes if ep.id not in repeats}
+        return Ingested(
+            episodes=[held[repeats.get(ep.id, ep.id)] for ep in episodes],
+            new=[ep for ep in episodes if ep.id not in repeats],
+        )
+
+    def check_messages(
+        self,
+        messages: Iterable[Mapping[str, Any]],
+        namespace: str = "default",
+        session: str | None = None,
+    ) -> list[Episode]:
+        """The episodes ``messages`` would be stored as, storing nothing; ``InvalidInputError``
+        names the first bad message by its position."""
+        check_namespace(namespace)
+        check_label(session, "session")
+        episodes = []
+        for position, message in enumerate(messages):
+            try:
+                episodes.append(self._episode(message, namespace, session))
+            except InvalidInputError as exc:
+                raise InvalidInputError(f"message {position}: {exc}", position, str(exc)) from None
         return episodes
 
     def add_document(
@@ -168,7 +218,9 @@ class Memory:
         source_id: str | None = None,
         chunk_chars: int | None = None,
     ) -> list[Episode]:
-        """Store a long text as consecutive chunk episodes (one session), sentence-aligned."""
+        """Store a long text as consecutive chunk episodes (one session), sentence-aligned.
+        Chunk ``i`` gets the source id ``<source_id>#i`` (by default from the text's hash), so
+        adding the same document again stores nothing twice."""
         check_text(text)
         size = chunk_chars or self.config.constructor.document_chunk_chars
         chunks: list[str] = []
@@ -183,7 +235,7 @@ class Memory:
             current = f"{current} {sentence}".strip()
         if current:
             chunks.append(current)
-        doc = source_id or f"doc-{datetime.now(UTC).timestamp():.0f}"
+        doc = source_id or f"doc-{hashlib.sha256(text.encode()).hexdigest()[:16]}"  # idempotent
         return self.add_messages(
             [
                 {"text": c, "at": at, "source": "document", "source_id": f"{doc}#{i}"}
@@ -193,29 +245,20 @@ class Memory:
             session=doc,
         )
 
-    def _episode(
-        self, message: Mapping[str, Any], namespace: str, session: str | None, position: int
-    ) -> Episode:
+    def _episode(self, message: Mapping[str, Any], namespace: str, session: str | None) -> Episode:
         if not isinstance(message, Mapping):
-            raise InvalidInputError(f"message {position} is not a mapping: {message!r:.80}")
+            raise InvalidInputError(f"not a mapping: {message!r:.80}")
         text = message.get("text", message.get("content"))
-        check_text(text, f"message {position} text", self.config.constructor.max_episode_chars)
+        check_text(text, "text", self.config.constructor.max_episode_chars)
         now = datetime.now(UTC)
-        speaker = message.get("speaker") or message.get("role")
-        source_id = message.get("source_id", message.get("dia_id"))
-        for field, value in (
-            ("speaker", speaker),
-            ("session", message.get("session", session)),
-            ("source_id", source_id),
-        ):
-            if value is not None and not isinstance(value, str):
-                raise InvalidInputError(f"message {position} {field} must be a string")
+        speaker = check_label(message.get("speaker") or message.get("role"), "speaker")
+        source_id = check_label(message.get("source_id", message.get("dia_id")), "source_id")
         return Episode(
             namespace=namespace,
             content=text,
-            source=message.get("source") or "message",
+            source=check_label(message.get("source"), "source") or "message",
             speaker=speaker,
-            session=message.get("session") or session,
+            session=check_label(message.get("session"), "session") or session,
             source_id=source_id,
             occurred_at=to_datetime(message.get("at")) or now,
             recorded_at=now,
@@ -249,8 +292,7 @@ class Memory:
         self._check_open()
         check_namespace(namespace)
         check_text(query, "query", self.config.constructor.max_episode_chars)
-        if not isinstance(k, int) or k < 1:
-            raise InvalidInputError(f"k must be a positive integer, got {k!r}")
+        check_k(k)
         route = rules.route(query, datetime.now(UTC))  # rules: search costs no model call
         return self.retriever.search(namespace, query, k, to_datetime(as_of), route)
 
@@ -262,6 +304,7 @@ class Memory:
         self._check_open()
         check_namespace(namespace)
         check_text(question, "question", self.config.constructor.max_episode_chars)
+        check_k(k)
         _, read = self.as_subgraphs()
         state = read.invoke(
             {"query": question, "namespace": namespace, "k": k, "as_of": to_datetime(as_of)}
@@ -333,50 +376,126 @@ class Memory:
 
 
 class AsyncMemory:
-    """The async twin of :class:`Memory`: the same core, run off the event loop."""
+    """The async twin of :class:`Memory`: the same API, each call run off the event loop."""
 
     def __init__(
-        self, path: str | Path | None = None, *, memory: Memory | None = None, **kwargs: Any
+        self,
+        path: str | Path | None = None,
+        *,
+        memory: Memory | None = None,
+        store: GraphStore | None = None,
+        embedder: Embedder | None = None,
+        llm: LLM | None = None,
+        decisions: Decisions | None = None,
+        config: Config | None = None,
     ) -> None:
-        self._memory = memory if memory is not None else Memory(path, **kwargs)
+        self._memory = memory or Memory(
+            path, store=store, embedder=embedder, llm=llm, decisions=decisions, config=config
+        )
 
     @classmethod
-    def from_uri(cls, uri: str, **kwargs: Any) -> AsyncMemory:
-        return cls(memory=Memory.from_uri(uri, **kwargs))
+    def from_uri(
+        cls,
+        uri: str,
+        auth: tuple[str, str] | None = None,
+        database: str | None = None,
+        **kwargs: Any,
+    ) -> AsyncMemory:
+        """Async memory on a Neo4j server (see :meth:`Memory.from_uri`)."""
+        return cls(memory=Memory.from_uri(uri, auth=auth, database=database, **kwargs))
 
     @property
     def sync(self) -> Memory:
         """The synchronous client underneath."""
         return self._memory
 
-    async def add(self, text: str, **kwargs: Any) -> Episode:
-        return await asyncio.to_thread(self._memory.add, text, **kwargs)
+    async def add(
+        self,
+        text: str,
+        namespace: str = "default",
+        at: TimeLike = None,
+        speaker: str | None = None,
+        session: str | None = None,
+        source_id: str | None = None,
+        source: str = "message",
+    ) -> Episode:
+        return await asyncio.to_thread(
+            self._memory.add, text, namespace, at, speaker, session, source_id, source
+        )
 
     async def add_messages(
-        self, messages: Iterable[Mapping[str, Any]], **kwargs: Any
+        self,
+        messages: Iterable[Mapping[str, Any]],
+        namespace: str = "default",
+        session: str | None = None,
     ) -> list[Episode]:
-        return await asyncio.to_thread(self._memory.add_messages, list(messages), **kwargs)
+        return await asyncio.to_thread(
+            self._memory.add_messages, list(messages), namespace, session
+        )
 
-    async def add_document(self, text: str, **kwargs: Any) -> list[Episode]:
-        return await asyncio.to_thread(self._memory.add_document, text, **kwargs)
+    async def ingest(
+        self,
+        messages: Iterable[Mapping[str, Any]],
+        namespace: str = "default",
+        session: str | None = None,
+    ) -> Ingested:
+        return await asyncio.to_thread(self._memory.ingest, list(messages), namespace, session)
 
-    async def search(self, query: str, **kwargs: Any) -> list[Hit]:
-        return await asyncio.to_thread(self._memory.search, query, **kwargs)
+    async def add_document(
+        self,
+        text: str,
+        namespace: str = "default",
+        at: TimeLike = None,
+        source_id: str | None = None,
+        chunk_chars: int | None = None,
+    ) -> list[Episode]:
+        return await asyncio.to_thread(
+            self._memory.add_document, text, namespace, at, source_id, chunk_chars
+        )
 
-    async def ask(self, question: str, **kwargs: Any) -> Answer:
-        return await asyncio.to_thread(self._memory.ask, question, **kwargs)
+    async def search(
+        self, query: str, namespace: str = "default", k: int = 10, as_of: TimeLike = None
+    ) -> list[Hit]:
+        return await asyncio.to_thread(self._memory.search, query, namespace, k, as_of)
 
-    async def history(self, entity: str, **kwargs: Any) -> list[Unit]:
-        return await asyncio.to_thread(self._memory.history, entity, **kwargs)
+    async def ask(
+        self, question: str, namespace: str = "default", k: int = 10, as_of: TimeLike = None
+    ) -> Answer:
+        return await asyncio.to_thread(self._memory.ask, question, namespace, k, as_of)
 
-    async def forget(self, node_id: str, **kwargs: Any) -> Erasure:
-        return await asyncio.to_thread(self._memory.forget, node_id, **kwargs)
+    async def history(self, entity: str, namespace: str = "default") -> list[Unit]:
+        return await asyncio.to_thread(self._memory.history, entity, namespace)
+
+    async def get(self, episode_id: str, namespace: str = "default") -> Episode:
+        return await asyncio.to_thread(self._memory.get, episode_id, namespace)
+
+    async def forget(self, node_id: str, namespace: str = "default") -> Erasure:
+        return await asyncio.to_thread(self._memory.forget, node_id, namespace)
+
+    async def forget_namespace(self, namespace: str) -> Erasure:
+        return await asyncio.to_thread(self._memory.forget_namespace, namespace)
 
     async def rebuild(self, namespace: str = "default") -> int:
         return await asyncio.to_thread(self._memory.rebuild, namespace)
 
     async def stats(self, namespace: str | None = None) -> Stats:
         return await asyncio.to_thread(self._memory.stats, namespace)
+
+    async def namespaces(self) -> list[str]:
+        return await asyncio.to_thread(self._memory.namespaces)
+
+    @property
+    def usage(self) -> Usage:
+        """LLM calls and tokens per operation (empty in zero-LLM mode)."""
+        return self._memory.usage
+
+    def as_store(self) -> Any:
+        """This memory as a LangGraph ``BaseStore`` (its ``abatch`` runs off the event loop)."""
+        return self._memory.as_store()
+
+    def as_subgraphs(self) -> tuple[Any, Any]:
+        """The compiled write and read graphs (``ainvoke`` them)."""
+        return self._memory.as_subgraphs()
 
     async def close(self) -> None:
         await asyncio.to_thread(self._memory.close)

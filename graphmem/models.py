@@ -106,6 +106,20 @@ class Summary(Node):
     embedding: Any = Field(default=None, repr=False, exclude=True)
 
 
+class Ingested(BaseModel):
+    """What ``Memory.ingest`` stored: one episode per message, in order, where a message whose
+    ``source_id`` the namespace already held gets the stored episode (it is not stored again);
+    ``new`` holds the episodes this call stored."""
+
+    episodes: list[Episode]
+    new: list[Episode]
+
+    @property
+    def skipped(self) -> int:
+        """Messages not stored again: their ``source_id`` was already held."""
+        return len(self.episodes) - len(self.new)
+
+
 class Erasure(BaseModel):
     """What ``forget`` or ``forget_namespace`` erased: ids by kind (episode, unit, entity,
     summary), the summaries written again from what remains, and whether the store's files were

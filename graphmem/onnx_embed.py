@@ -198,8 +198,6 @@ def _atomic(target: Path, write) -> None:
 
 
 def _export(model_dir: Path, out: Path) -> None:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     import torch
     from transformers import AutoModel
     from transformers.utils import logging as transformers_logging
@@ -209,7 +207,7 @@ def _export(model_dir: Path, out: Path) -> None:
     class Encoder(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.model = AutoModel.from_pretrained(str(model_dir)).eval()
+            self.model = AutoModel.from_pretrained(str(model_dir), local_files_only=True).eval()
 
         def forward(self, input_ids, attention_mask, token_type_ids):
             return self.model(

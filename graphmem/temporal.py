@@ -157,7 +157,10 @@ def find_times(text: str, ref: datetime) -> list[TimeMention]:
         for m in pattern.finditer(text):
             if any(m.start() < e and s < m.end() for s, e in taken):
                 continue
-            resolved = _resolve(kind, m, ref)
+            try:
+                resolved = _resolve(kind, m, ref)
+            except (OverflowError, ValueError):  # lands outside the calendar (year 1-9999)
+                resolved = None
             if resolved is None:
                 continue
             taken.append((m.start(), m.end()))

@@ -54,6 +54,24 @@ def check_text(text: object, what: str = "text", max_chars: int | None = None) -
     return text
 
 
+def check_label(value: object, what: str, max_chars: int = 1024) -> str | None:
+    """Return a speaker, session or source id (or None) if it can be stored; raise
+    ``InvalidInputError`` saying why not."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidInputError(f"{what} must be a string, not {type(value).__name__}")
+    if len(value) > max_chars:
+        raise InvalidInputError(f"{what} has {len(value):,} characters; the limit is {max_chars:,}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidInputError(
+            f"{what} is not valid Unicode: {exc.reason} at {exc.start}"
+        ) from None
+    return value
+
+
 def clean(text: str) -> str:
     """NFKC-normalised text with control characters removed and whitespace collapsed."""
     return _SPACE.sub(" ", _CONTROL.sub(" ", unicodedata.normalize("NFKC", text))).strip()

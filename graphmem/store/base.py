@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, TypeVar, runtime_checkable
 
@@ -109,8 +110,10 @@ class Adjacency:
 class GraphStore(Protocol):
     """What memory needs from a database. All methods are scoped to one namespace."""
 
-    def write(self, batch: Batch) -> None:
-        """Write the whole batch in one transaction; episodes get ``seq`` and ``NEXT`` edges."""
+    def write(self, batch: Batch) -> dict[str, str]:
+        """Write the whole batch in one transaction; episodes get ``seq`` and ``NEXT`` edges. An
+        episode whose ``source_id`` the namespace holds (or an earlier one of the batch) is left
+        out: the result maps each one left out to the id of the episode holding its source."""
 
     def get_episodes(self, namespace: str, ids: list[str]) -> list[Episode]: ...
 
@@ -186,10 +189,10 @@ class GraphStore(Protocol):
     def erase_namespace(self, namespace: str) -> dict[str, list[str]]:
         """Remove every node of the namespace (ids by label; empty if it held none)."""
 
-    def scrub(self) -> bool | None:
-        """Overwrite what erased nodes left in the store's files (free pages, full-text
-        segments, logs): True when done, False when a reader kept it from finishing, None
-        where the store cannot."""
+    def scrub(self, labels: Iterable[str]) -> bool | None:
+        """Overwrite what erased nodes of ``labels`` left in the store's files (free pages,
+        full-text segments, logs): True when done, False when a reader kept it from finishing,
+        None where the store cannot."""
 
     def stats(self, namespace: str | None = None) -> Stats: ...
 

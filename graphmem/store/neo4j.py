@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,7 @@ from ..resources import cypher
 from ..text import query_terms
 from ..timeutil import from_ms, now_ms, to_ms
 from .base import Adjacency, Batch, Erased, Label, UnitSketch, UnitUpdate, ordered_like
-from .planner import AdjacencyBuilder, plan_write, sessions_to_chain
+from .planner import AdjacencyBuilder, plan_write, sessions_to_chain, sources_to_check
 
 VECTOR_INDEX = {
     "episode": "episode_embedding",
@@ -227,22 +228,28 @@ class Neo4jStore:
             self._driver.close()
 
     # -- writes -------------------------------------------------------------------------------
-    def write(self, batch: Batch) -> None:
+    def write(self, batch: Batch) -> dict[str, str]:
         if batch.is_empty():
-            return
+            return {}
         w = cypher("write")
         ns = batch.namespace
 
-        def work(tx) -> None:
-            count = len(batch.episodes)
-            last_seq = tx.run(w["reserve_seq"], namespace=ns, count=count).single()["start"]
+        def work(tx) -> dict[str, str]:
+            tx.run(w["reserve_seq"], namespace=ns, count=0).consume()  # the namespace's lock
+            sources = sources_to_check(batch)
+            stored = {
+                r["source_id"]: r["id"]
+                for r in (tx.run(w["stored_sources"], namespace=ns, ids=sources) if sources else [])
+            }
             last: dict[str, str | None] = {}
             for session in sessions_to_chain(batch):
                 row = tx.run(w["last_in_session"], namespace=ns, session=session).single()
                 last[session] = row["id"] if row else None
-            plan = plan_write(batch, last_seq, last)
+            kept = len(plan_write(batch, 0, last, stored).episodes)
+            last_seq = tx.run(w["reserve_seq"], namespace=ns, count=kept).single()["start"]
+            plan = plan_write(batch, last_seq, last, stored)
             for statement, rows in (
-                ("insert_episodes", [episode_row(ep) for ep in batch.episodes]),
+                ("insert_episodes", [episode_row(ep) for ep in plan.episodes]),
                 ("upsert_entities", [entity_row(e) for e in batch.entities]),
                 ("insert_units", [unit_row(u) for u in batch.units]),
                 ("upsert_summaries", [summary_row(s) for s in batch.summaries]),
@@ -258,8 +265,9 @@ class Neo4jStore:
             if batch.updates:
                 tx.run(w["update_units"], namespace=ns, rows=update_rows(batch.updates))
             tx.run(w["bump_namespace"], namespace=ns, erasures=0)
+            return plan.repeats
 
-        self._in_transaction(work)
+        return self._in_transaction(work)
 
     def set_episode_status(
         self, namespace: str, ids: list[str], status: EpisodeStatus, error: str | None = None
@@ -332,7 +340,7 @@ class Neo4jStore:
 
         return self._in_transaction(work)
 
-    def scrub(self) -> None:
+    def scrub(self, labels: Iterable[str]) -> None:
         """Neo4j marks deleted records free and keeps its transaction logs until they rotate
         (``db.tx_log.rotation.retention_policy``): nothing to overwrite from here."""
         return None

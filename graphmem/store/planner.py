@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ..models import Episode
 from .base import EDGE_ENDPOINTS, Adjacency, Batch
 
 WRITABLE_EDGES = frozenset({"SAME_AS", "SUPERSEDES", "CONFLICTS_WITH", "RETRACTS", "FROM", "NEXT"})
@@ -28,10 +29,14 @@ class EdgeRow:
 
 @dataclass
 class WritePlan:
-    """The edges a batch brings, all inside its namespace (its episodes are numbered in place)."""
+    """The episodes to insert (numbered in place; a repeat of a stored ``source_id`` is left
+    out) and the edges a batch brings, all inside its namespace."""
 
     namespace: str
     edges: list[EdgeRow]
+    episodes: list[Episode] = field(default_factory=list)
+    repeats: dict[str, str] = field(default_factory=dict)
+    """Id of each episode left out -> id of the episode that holds its ``source_id``."""
 
     def edges_by_type(self) -> dict[str, list[EdgeRow]]:
         grouped: dict[str, list[EdgeRow]] = {}
@@ -56,14 +61,35 @@ def sessions_to_chain(batch: Batch) -> list[str]:
     return list(dict.fromkeys(ep.session for ep in batch.episodes if ep.session is not None))
 
 
-def plan_write(batch: Batch, last_seq: int, last_in_session: Mapping[str, str | None]) -> WritePlan:
-    """Number the batch's episodes after ``last_seq``, chain each session's episodes after its
-    latest stored one, and list every edge the batch brings (NEXT, INVOLVES, FROM, COVERS, then
-    its own edges). Episodes get their ``seq`` set in place."""
+def sources_to_check(batch: Batch) -> list[str]:
+    """The ``source_id`` values whose stored episodes the plan needs (to leave repeats out)."""
+    return list(dict.fromkeys(ep.source_id for ep in batch.episodes if ep.source_id is not None))
+
+
+def plan_write(
+    batch: Batch,
+    last_seq: int,
+    last_in_session: Mapping[str, str | None],
+    stored_sources: Mapping[str, str] | None = None,
+) -> WritePlan:
+    """Leave out episodes whose ``source_id`` is stored (``stored_sources``: source id -> episode
+    id) or came earlier in the batch, number the others after ``last_seq``, chain each session's
+    episodes after its latest stored one, and list every edge the batch brings (NEXT, INVOLVES,
+    FROM, COVERS, then its own edges). Episodes get their ``seq`` set in place."""
     check_batch(batch)
+    known = dict(stored_sources or {})
+    repeats: dict[str, str] = {}
+    episodes = []
+    for ep in batch.episodes:
+        if ep.source_id is not None and ep.source_id in known:
+            repeats[ep.id] = known[ep.source_id]
+            continue
+        if ep.source_id is not None:
+            known[ep.source_id] = ep.id
+        episodes.append(ep)
     last = dict(last_in_session)
     edges: list[EdgeRow] = []
-    for offset, ep in enumerate(batch.episodes, 1):
+    for offset, ep in enumerate(episodes, 1):
         ep.seq = last_seq + offset
         if ep.session is None:
             continue
@@ -76,7 +102,7 @@ def plan_write(batch: Batch, last_seq: int, last_in_session: Mapping[str, str | 
     for s in batch.summaries:
         edges += [EdgeRow("COVERS", s.id, node_id) for node_id in s.covers]
     edges += [EdgeRow(e.type, e.src, e.dst, e.props) for e in batch.edges]
-    return WritePlan(batch.namespace, edges)
+    return WritePlan(batch.namespace, edges, episodes, repeats)
 
 
 @dataclass

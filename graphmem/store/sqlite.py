@@ -8,7 +8,7 @@ import math
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
@@ -31,7 +31,13 @@ from .base import (
     UnitUpdate,
     ordered_like,
 )
-from .planner import AdjacencyBuilder, WritePlan, plan_write, sessions_to_chain
+from .planner import (
+    AdjacencyBuilder,
+    WritePlan,
+    plan_write,
+    sessions_to_chain,
+    sources_to_check,
+)
 
 DB_FILE = "graphmem.db"
 _EPISODE_COLUMNS = (
@@ -101,6 +107,19 @@ def _in(values: Sequence[object]) -> str:
     return ",".join("?" * len(values))
 
 
+def _pairs(
+    cur: sqlite3.Cursor, sql: str, values: Sequence[object], before: Sequence[object] = ()
+) -> dict:
+    """The first two columns of ``sql`` as a dict, its ``{in}`` list bound to ``values`` in
+    chunks (after the ``before`` parameters)."""
+    found: dict = {}
+    for i in range(0, len(values), _IN_CHUNK):
+        chunk = list(values[i : i + _IN_CHUNK])
+        sql_chunk = sql.format(**{"in": _in(chunk)})
+        found.update((r[0], r[1]) for r in cur.execute(sql_chunk, [*before, *chunk]))
+    return found
+
+
 def _column(cur: sqlite3.Cursor, sql: str, values: Sequence[object], twice: bool = False) -> list:
     """The first column of ``sql``, its ``{in}`` list(s) bound to ``values`` (once per list
     with ``twice``), in chunks under SQLite's limit on bound parameters; distinct, in order."""
@@ -156,7 +175,13 @@ class SQLiteStore:
         self._graphs: dict[str, _Graph] = {}
         self._common_terms: set[tuple[str, str, str]] = set()
         self._counts: dict[str, _FtsCounts] = {}
-        self._configure(busy_timeout_s)
+        try:
+            self._configure(busy_timeout_s)
+        except sqlite3.DatabaseError as exc:  # not a database, or locked past the timeout
+            self._db.close()
+            raise StoreUnavailableError(
+                f"cannot use {self.path / DB_FILE} as a graphmem store: {exc}"
+            ) from None
 
     # -- connection ---------------------------------------------------------------------------
     def _configure(self, busy_timeout_s: float) -> None:
@@ -199,8 +224,21 @@ class SQLiteStore:
                 yield cur
                 cur.execute("COMMIT")
             except BaseException:
-                cur.execute("ROLLBACK")
+                if self._db.in_transaction:  # SQLite may have rolled back already
+                    cur.execute("ROLLBACK")
                 raise
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """Reads inside see one state of the database (one read transaction), however many
+        writers commit meanwhile."""
+        with self._lock:
+            self._check_open()
+            self._db.execute("BEGIN")
+            try:
+                yield
+            finally:
+                self._db.execute("COMMIT")
 
     def _query(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
         with self._lock:
@@ -229,13 +267,20 @@ class SQLiteStore:
                 self._db.close()
 
     # -- writes -------------------------------------------------------------------------------
-    def write(self, batch: Batch) -> None:
+    def write(self, batch: Batch) -> dict[str, str]:
         if batch.is_empty():
-            return
+            return {}
         ns = batch.namespace
         with self._transaction() as cur:
-            plan = plan_write(batch, self._last_seq(cur, batch), self._last_in_sessions(cur, batch))
-            self._insert_episodes(cur, batch.episodes)
+            stored = _pairs(
+                cur,
+                "SELECT source_id, id FROM episodes WHERE namespace = ? AND source_id IN ({in})",
+                sources_to_check(batch),
+                [ns],
+            )
+            last = self._last_in_sessions(cur, batch)
+            plan = plan_write(batch, self._last_seq(cur, batch), last, stored)
+            self._insert_episodes(cur, plan.episodes)
             self._upsert_entities(cur, batch.entities)
             self._insert_units(cur, batch.units)
             self._replace_summaries(cur, batch.summaries)
@@ -248,6 +293,7 @@ class SQLiteStore:
                 )
             self._update_units(cur, ns, batch.updates)
             self._bump(cur, {ns})
+            return plan.repeats
 
     @staticmethod
     def _last_seq(cur: sqlite3.Cursor, batch: Batch) -> int:
@@ -515,13 +561,15 @@ class SQLiteStore:
             self._bump(cur, {namespace}, erasures=1)
             return ids
 
-    def scrub(self) -> bool:
-        """Merge each full-text index into one segment (dropping erased words), then copy the
-        WAL into the database and truncate it; freed pages are zeroed (``secure_delete``)."""
+    def scrub(self, labels: Iterable[str]) -> bool:
+        """Rebuild the full-text indexes of ``labels`` from their tables (FTS5 keeps a deleted
+        row's words in its segments until they merge; its 'optimize' merge corrupted indexes
+        under repeated erasures with SQLite 3.40, a rebuild does not), then copy the WAL into
+        the database and truncate it; freed pages are zeroed (``secure_delete``)."""
         with self._lock:
             self._check_open()
-            for label in _TABLES:
-                self._db.execute(f"INSERT INTO fts_{label} (fts_{label}) VALUES ('optimize')")
+            for label in sorted(set(labels) & set(_TABLES)):
+                self._db.execute(f"INSERT INTO fts_{label} (fts_{label}) VALUES ('rebuild')")
             busy = self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
             return busy == 0
 
@@ -753,6 +801,12 @@ class SQLiteStore:
         table's idf to the namespace's (the row-length normalisation stays the table's)."""
         if k <= 0:
             return []
+        with self._snapshot():  # counts and matches of one state, whoever writes meanwhile
+            return self._text_search(namespace, label, text, k)
+
+    def _text_search(
+        self, namespace: str, label: Label, text: str, k: int
+    ) -> list[tuple[str, float]]:
         table, fts = _TABLES[label], f"fts_{label}"
         counts = self._fts_counts(label)
         terms = [t for t in query_terms(text) if not self._common(namespace, label, t, counts)]

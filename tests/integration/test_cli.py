@@ -82,7 +82,8 @@ def test_ingest_search_history_stats_export(tmp_path, cli):
     chat.write_text("\n".join(json.dumps(r) for r in rows) + "\n", "utf-8")
     out = cli("ingest", str(chat))
     assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout) == {"ingested": 3, "failed": 0, "namespaces": ["alice", "bob"]}
+    report = {"ingested": 3, "skipped": 0, "failed": 0, "namespaces": ["alice", "bob"]}
+    assert json.loads(out.stdout) == report
 
     out = cli("-n", "alice", "search", "cat Miso", "--json")
     hits = json.loads(out.stdout)
@@ -147,6 +148,8 @@ def test_bad_input_is_one_readable_line_and_nonzero(tmp_path):
         (("ingest", str(tmp_path / "missing.jsonl")), "cannot read"),
         (("-n", "x", "history", "nobody"), "no entity"),
         (("search", "q", "--as-of", "someday"), "ISO-8601"),
+        (("forget",), "forget takes an id, or --all"),
+        (("forget", "no-such-id"), "no memory 'no-such-id'"),
     ]
     for args, message in cases:
         out = graphmem(tmp_path, *args)
@@ -159,3 +162,66 @@ def test_bad_input_is_one_readable_line_and_nonzero(tmp_path):
 def test_unreachable_neo4j_is_a_clear_error(tmp_path):
     out = graphmem(tmp_path, "--uri", "bolt://127.0.0.1:9", "stats")
     assert out.returncode == 1 and out.stderr.count("\n") == 1 and "does not answer" in out.stderr
+
+
+def test_a_bad_line_stores_nothing_and_a_rerun_stores_each_line_once(tmp_path, cli):
+    rows = [
+        {"text": f"Kim watered fern {i} in the greenhouse.", "at": "2024-03-01T10:00:00"}
+        for i in range(300)
+    ]
+    rows[270]["at"] = "last tuesday"
+    chat = tmp_path / "chat.jsonl"
+    chat.write_text("\n".join(json.dumps(r) for r in rows) + "\n", "utf-8")
+    out = cli("ingest", str(chat), "--batch", "64")
+    assert out.returncode == 1
+    assert out.stderr == "graphmem: error: " + f"{chat}:271: not an ISO-8601 time: 'last tuesday'\n"
+    assert json.loads(cli("stats").stdout)["episodes"] == 0
+    rows[270]["at"] = "2024-03-02T09:00:00"
+    chat.write_text("\n".join(json.dumps(r) for r in rows) + "\n", "utf-8")
+    first = json.loads(cli("ingest", str(chat), "--batch", "64").stdout)
+    again = json.loads(cli("ingest", str(chat), "--batch", "64").stdout)
+    assert (first["ingested"], first["skipped"]) == (300, 0)
+    assert (again["ingested"], again["skipped"]) == (0, 300)
+    assert json.loads(cli("stats").stdout)["episodes"] == 300
+
+
+def test_namespace_after_the_command_forget_and_odd_input(tmp_path, cli):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("Rosa grows tomatoes in Seville.\n\n\nRosa sells them on Saturdays.\n")
+    assert cli("ingest", str(notes), "-n", "rosa").returncode == 0  # as the README writes it
+    hits = json.loads(cli("search", "tomatoes", "-n", "rosa", "--json").stdout)
+    assert hits[0]["source_ids"] == [f"notes.txt:1:{hits[0]['source_ids'][0].split(':')[2]}"]
+    answer = cli("ask", "Where does Rosa grow tomatoes?", "-n", "rosa")
+    assert "cites notes.txt:1:" in answer.stdout
+    seps = tmp_path / "seps.jsonl"
+    seps.write_text(json.dumps({"text": "one\u2028two \u0085 three"}, ensure_ascii=False) + "\n")
+    assert json.loads(cli("ingest", str(seps), "-n", "rosa").stdout)["ingested"] == 1
+    for args in (("ingest", str(notes), "--batch", "0"), ("ask", "q", "-k", "0")):
+        out = cli(*args)
+        assert out.returncode == 2 and "must be 1 or more" in out.stderr.splitlines()[-1]
+    episode = hits[0]["episode_ids"][0]
+    erased = json.loads(cli("forget", episode, "-n", "rosa").stdout)
+    assert erased["erased"]["episode"] == [episode]
+    assert "tomatoes" not in cli("search", "tomatoes", "-n", "rosa").stdout
+    assert json.loads(cli("forget", "--all", "-n", "rosa").stdout)["erased"]["episode"]
+    assert json.loads(cli("stats", "-n", "rosa").stdout)["episodes"] == 0
+
+
+def test_a_file_that_is_not_a_store_and_a_closed_pipe_are_one_line(tmp_path):
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "graphmem.db").write_bytes(b"not a database at all" * 100)
+    out = graphmem(tmp_path, "stats")
+    assert out.returncode == 1 and out.stderr.count("\n") == 1
+    assert "cannot use" in out.stderr and "file is not a database" in out.stderr
+    (store / "graphmem.db").unlink()
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    piped = subprocess.run(
+        f"{sys.executable} -m graphmem --path {tmp_path / 'fresh'} --embedder hash stats | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert piped.stdout == "{\n" and piped.stderr == ""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from graphmem import Memory, NotFoundError
+from graphmem import HashEmbedder, Memory, NotFoundError
 from graphmem.export import export_graph
 from graphmem.store.sqlite import SQLiteStore
 
@@ -101,3 +101,23 @@ def test_forgetting_a_namespace_erases_it_and_nothing_else(chat, tmp_path):
     hits = mem.search("Atlas starts over", namespace="team", k=5)
     assert hits and all(set(h.episode_ids) <= {again.id} for h in hits)
     assert json.dumps(report.model_dump(), default=str)  # the report is plain data
+
+
+@pytest.mark.slow
+def test_many_erasures_keep_the_full_text_indexes_whole(tmp_path):
+    """A writer that keeps the newest 300 messages and forgets the rest (FTS5's 'optimize'
+    merge corrupted the episode index here after about 1,300 messages; the rebuild does not)."""
+    import sqlite3
+
+    with Memory(path=tmp_path / "m", embedder=HashEmbedder()) as mem:
+        held: list[str] = []
+        for n in range(1500):
+            held += [e.id for e in mem.add_messages([{"text": f"Quinn sold crate {n}."}], "w")]
+            if len(held) > 300:
+                mem.forget(held.pop(0), namespace="w")
+        db = sqlite3.connect(mem.store.path / "graphmem.db")
+        for label in ("episode", "unit", "entity", "summary"):
+            db.execute(f"INSERT INTO fts_{label} (fts_{label}, rank) VALUES ('integrity-check', 1)")
+        assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        db.close()
+        assert mem.stats("w").episodes == 300

@@ -100,3 +100,35 @@ def test_store_rejects_bad_input_without_losing_data(memory: Memory) -> None:
     with pytest.raises(Exception, match="empty"):
         store.put(("a",), "k", {"text": "   "})
     assert store.get(("a",), "k").value == {"text": "kept"}
+
+
+def test_store_filters_reach_into_nested_values(memory: Memory) -> None:
+    store = memory.as_store()
+    store.put(("docs",), "a", {"user": {"access-level": "admin", "age": 40}, "tag": "x"})
+    store.put(("docs",), "b", {"user": {"access-level": "guest", "age": 20}, "tag": "x"})
+    store.put(("docs",), "c", {"user.access-level": "admin", "tag": "y"})  # a dotted key
+    keys = lambda f: sorted(i.key for i in store.search(("docs",), filter=f))  # noqa: E731
+    assert keys({"user.access-level": "admin"}) == ["a", "c"]
+    assert keys({"user": {"access-level": "guest"}}) == ["b"]
+    assert keys({"user.age": {"$gte": 30}}) == ["a"]
+    assert keys({"user": {"age": {"$lt": 30}}, "tag": "x"}) == ["b"]
+    assert keys({"user.missing": "admin"}) == []
+
+
+def test_concurrent_puts_and_deletes_of_one_key_leave_one_value(memory: Memory) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    store = memory.as_store()
+
+    def churn(worker: int) -> None:
+        for i in range(12):
+            if i % 5 == 4:
+                store.delete(("c",), "k")
+            else:
+                store.put(("c",), "k", {"text": f"value {worker}-{i}"})
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(churn, range(4)))  # re-raises any worker's error
+    store.put(("c",), "k", {"text": "last word"})
+    assert store.get(("c",), "k").value == {"text": "last word"}
+    assert len(memory.store.episodes_by_source("c", ["k"])) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -317,3 +318,94 @@ def test_a_store_from_before_embedders_were_recorded_takes_the_first_writer(tmp_
         other.add("Alice moved to Lisbon.", namespace="a", speaker="Alice")
     with Memory(path=path, embedder=HashEmbedder(384)) as mem, pytest.raises(EmbedderMismatchError):
         mem.search("Where does Alice live?", namespace="a")
+
+
+def test_a_source_id_is_stored_once(memory: Memory):
+    first = memory.add("Hal adopted a cat named Miso.", namespace="i", source_id="chat-1")
+    again = memory.add("Hal adopted a cat named Miso!", namespace="i", source_id="chat-1")
+    assert again.id == first.id and again.content == "Hal adopted a cat named Miso."
+    got = memory.ingest(
+        [
+            {"text": "Hal adopted a cat named Miso.", "source_id": "chat-1"},
+            {"text": "Miso sleeps all day.", "source_id": "chat-2"},
+            {"text": "Miso sleeps all day.", "source_id": "chat-2"},
+            {"text": "No source id: always stored."},
+        ],
+        namespace="i",
+    )
+    assert got.episodes[0].id == first.id
+    assert got.episodes[1].id == got.episodes[2].id and got.skipped == 2
+    assert [e.content for e in got.new] == ["Miso sleeps all day.", "No source id: always stored."]
+    assert all(e.status == "processed" for e in got.new)
+    assert memory.stats("i").episodes == 3
+    ids = [e.id for e in got.episodes]
+    assert sorted(e.seq for e in memory.store.get_episodes("i", ids)) == [1, 2, 3]
+    other = memory.add("Hal adopted a cat named Miso.", namespace="j", source_id="chat-1")
+    assert other.id != first.id  # a source id is one per namespace
+
+
+def test_two_clients_importing_the_same_messages_store_each_once(open_memory):
+    rows = [{"text": f"Iris planted tulip bed {i}.", "source_id": f"line-{i}"} for i in range(40)]
+    with open_memory() as first, open_memory() as second:
+        with ThreadPoolExecutor(2) as pool:
+            results = list(
+                pool.map(
+                    lambda m: [e.id for e in m.add_messages(rows, namespace="dup")],
+                    (first, second),
+                )
+            )
+        assert second.stats("dup").episodes == 40
+        assert results[0] == results[1]  # both got the one stored episode per line
+
+
+def test_a_bug_in_processing_raises_instead_of_failing_the_episode(open_memory):
+    class Buggy(HashEmbedder):
+        def embed(self, texts):
+            raise ZeroDivisionError("a programming error")
+
+    with open_memory(embedder=Buggy()) as mem, pytest.raises(ZeroDivisionError):
+        mem.add("Hank collects cameras.", namespace="bug")
+
+
+def test_memory_leaves_the_callers_config_and_the_environment_alone(tmp_path, monkeypatch):
+    from graphmem import Config
+
+    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "TRANSFORMERS_VERBOSITY"):
+        monkeypatch.delenv(name, raising=False)
+    before = dict(os.environ)
+    config = Config(path=tmp_path / "theirs")
+    with Memory(path=tmp_path / "mine", config=config) as mem:  # the real default embedder
+        mem.add("Lena paints murals in Bilbao.", namespace="cfg")
+        assert mem.config.path == tmp_path / "mine"
+    assert config.path == tmp_path / "theirs"
+    assert dict(os.environ) == before
+
+
+def test_async_memory_has_the_whole_api_with_the_same_signatures(open_memory):
+    import inspect
+
+    for name, method in inspect.getmembers(Memory, inspect.isfunction):
+        if name.startswith("_") or name in ("close", "check_messages", "store_messages"):
+            continue
+        twin = getattr(AsyncMemory, name, None)
+        assert twin is not None, f"AsyncMemory lacks {name}"
+        assert inspect.signature(twin) == inspect.signature(method), name
+
+    async def run() -> None:
+        async with AsyncMemory(memory=open_memory()) as mem:
+            ep = await mem.add("Ola fixes bikes in Gdansk.", "am", source_id="o1")
+            assert (await mem.get(ep.id, "am")).content == "Ola fixes bikes in Gdansk."
+            assert (await mem.ingest([{"text": "x", "source_id": "o1"}], "am")).skipped == 1
+            assert await mem.namespaces() == ["am"] and mem.usage.calls() == 0
+            assert mem.as_store() is not None and len(mem.as_subgraphs()) == 2
+            assert (await mem.forget_namespace("am")).erased["episode"] == [ep.id]
+
+    asyncio.run(run())
+
+
+def test_adding_a_document_again_stores_nothing_twice(memory: Memory):
+    text = "Pia restores old clocks. " * 40 + "Her workshop is in Ghent. " * 40
+    first = memory.add_document(text, namespace="docs", chunk_chars=300)
+    again = memory.add_document(text, namespace="docs", chunk_chars=300)
+    assert len(first) > 3 and [e.id for e in again] == [e.id for e in first]
+    assert memory.stats("docs").episodes == len(first)
