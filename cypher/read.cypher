@@ -19,13 +19,13 @@ ORDER BY name
 MATCH (e:Episode)
 WHERE e.id IN $ids AND e.namespace = $namespace
 RETURN e {.id, .namespace, .content, .source, .speaker, .session, .source_id, .occurred_at,
-  .recorded_at, .status, .error, .seq} AS node
+  .recorded_at, .status, .error, .seq, .expires_at} AS node
 
 // name: episodes_by_status
 MATCH (e:Episode)
 WHERE e.namespace = $namespace AND e.status IN $statuses
 RETURN e {.id, .namespace, .content, .source, .speaker, .session, .source_id, .occurred_at,
-  .recorded_at, .status, .error, .seq} AS node
+  .recorded_at, .status, .error, .seq, .expires_at} AS node
 ORDER BY e.seq
 LIMIT $limit
 
@@ -93,7 +93,7 @@ MATCH (e:Episode)
 WHERE e.namespace = $namespace AND e.seq < $seq
   AND (e.speaker = $speaker OR ($speaker IS NULL AND e.speaker IS NULL))
 RETURN e {.id, .namespace, .content, .source, .speaker, .session, .source_id, .occurred_at,
-  .recorded_at, .status, .error, .seq} AS node
+  .recorded_at, .status, .error, .seq, .expires_at} AS node
 ORDER BY e.seq DESC
 LIMIT 1
 
@@ -106,14 +106,14 @@ RETURN DISTINCT u.id AS id
 MATCH (e:Episode)
 WHERE e.namespace = $namespace AND e.session = $session
 RETURN e {.id, .namespace, .content, .source, .speaker, .session, .source_id, .occurred_at,
-  .recorded_at, .status, .error, .seq} AS node
+  .recorded_at, .status, .error, .seq, .expires_at} AS node
 ORDER BY e.seq
 
 // name: episodes_by_source
 MATCH (e:Episode)
 WHERE e.namespace = $namespace AND e.source_id IN $source_ids
 RETURN e {.id, .namespace, .content, .source, .speaker, .session, .source_id, .occurred_at,
-  .recorded_at, .status, .error, .seq} AS node
+  .recorded_at, .status, .error, .seq, .expires_at} AS node
 ORDER BY e.seq
 
 // name: speakers
@@ -243,3 +243,10 @@ WITH n, vector.similarity.cosine(n.embedding, $vector) AS score
 RETURN n.id AS id, score
 ORDER BY score DESC, id
 LIMIT $k
+
+// name: expired_episodes
+MATCH (e:Episode)
+WHERE e.namespace = $namespace AND e.expires_at <= $now
+RETURN e.id AS id
+ORDER BY e.expires_at
+LIMIT $limit

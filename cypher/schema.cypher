@@ -79,5 +79,11 @@ OPTIONS {indexConfig: {`fulltext.analyzer`: 'english'}}
 CREATE FULLTEXT INDEX summary_words IF NOT EXISTS FOR (n:Summary) ON EACH [n.text]
 OPTIONS {indexConfig: {`fulltext.analyzer`: 'english'}}
 
+// name: index_episode_expiry
+CREATE INDEX episode_expiry IF NOT EXISTS FOR (n:Episode) ON (n.expires_at)
+
+// name: index_erasure_id
+CREATE INDEX erasure_id IF NOT EXISTS FOR (n:Erasure) ON (n.namespace, n.id)
+
 // name: await_indexes
 CALL db.awaitIndexes($timeout_s)

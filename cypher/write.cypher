@@ -23,6 +23,11 @@ RETURN p.id AS id
 ORDER BY p.seq DESC
 LIMIT 1
 
+// name: erased_ids
+MATCH (x:Erasure)
+WHERE x.namespace = $namespace AND x.id IN $ids
+RETURN DISTINCT x.id AS id
+
 // name: stored_sources
 MATCH (e:Episode)
 WHERE e.namespace = $namespace AND e.source_id IN $ids
@@ -126,6 +131,11 @@ SET r += row.props
 UNWIND $rows AS row
 MATCH (e:Episode {id: row.id, namespace: $namespace})
 SET e.status = 'processed', e.error = null, e.embedding = coalesce(row.embedding, e.embedding)
+
+// name: set_expiry
+UNWIND $ids AS id
+MATCH (e:Episode {id: id, namespace: $namespace})
+SET e.expires_at = $at
 
 // name: set_episode_status
 UNWIND $ids AS id

@@ -12,6 +12,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from .benchmarks.splits import SPLITS
 from .embed import EMBEDDERS, default_embedder, make_embedder
 from .errors import GraphmemError, InvalidInputError
 from .memory import Memory
@@ -193,6 +194,7 @@ def cmd_bench_locomo(mem: Memory | None, args: argparse.Namespace) -> None:
         progress=not args.quiet,
         llm=llm,
         neo4j=_neo4j_opener(args),
+        split=args.split,
     )
     _bench_report(args, report)
 
@@ -202,7 +204,13 @@ def cmd_bench_beam(mem: Memory | None, args: argparse.Namespace) -> None:
 
     llm = _llm(args) if args.mode == "llm" else None
     report = beam.run(
-        Path(args.data), args.k, _embedder(args), args.limit, progress=not args.quiet, llm=llm
+        Path(args.data),
+        args.k,
+        _embedder(args),
+        args.limit,
+        progress=not args.quiet,
+        llm=llm,
+        split=args.split,
     )
     _bench_report(args, report)
 
@@ -211,7 +219,8 @@ def cmd_bench_multihop(mem: Memory | None, args: argparse.Namespace) -> None:
     from .benchmarks import multihop
 
     ks = [int(k) for k in args.k.split(",")]
-    _bench_report(args, multihop.run(Path(args.data), ks, _embedder(args), limit=args.limit))
+    report = multihop.run(Path(args.data), ks, _embedder(args), limit=args.limit, split=args.split)
+    _bench_report(args, report)
 
 
 def cmd_bench_scale(mem: Memory | None, args: argparse.Namespace) -> None:
@@ -292,7 +301,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", default="2,5", help="comma-separated cut-offs")
     p.add_argument("--limit", type=int, help="only the first N questions")
     p = _bench(
-        bench_sub, "scale", "ingest, search, PPR time, memory and disk at sizes", cmd_bench_scale
+        bench_sub,
+        "scale",
+        "ingest, search, PPR time, memory and disk at sizes",
+        cmd_bench_scale,
+        split=False,
     )
     p.add_argument("--units", default="10000,100000", help="comma-separated sizes")
     p.add_argument("--queries", type=int, default=200, help="searches timed per size")
@@ -317,10 +330,18 @@ def _positive(text: str) -> int:
     return value
 
 
-def _bench(sub, name: str, help: str, run) -> argparse.ArgumentParser:
+def _bench(sub, name: str, help: str, run, split: bool = True) -> argparse.ArgumentParser:
     """A ``bench`` subcommand: it opens no store of its own and can write its report as JSON."""
     p = sub.add_parser(name, help=help)
     p.add_argument("--json", help="also write the report to this file")
+    if split:
+        p.add_argument(
+            "--split",
+            choices=SPLITS,
+            default="all",
+            help="tune: the first half of the conversations, chats or questions (rounded up); "
+            "validate: the rest; all (default)",
+        )
     p.set_defaults(run=run, standalone=True)
     return p
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
-from .store.base import GraphStore
+from .models import Node
+from .store.base import GraphStore, Label
 
 
 def _plain(value: Any) -> Any:
@@ -25,7 +27,7 @@ def _plain(value: Any) -> Any:
 def namespace_graph(store: GraphStore, namespace: str) -> nx.MultiDiGraph:
     """Every node and edge of a namespace, labels and properties included."""
     graph = nx.MultiDiGraph(namespace=namespace)
-    loaders = {
+    loaders: dict[str, tuple[Callable[[str, list[str]], Sequence[Node]], Label]] = {
         "Episode": (store.get_episodes, "episode"),
         "Unit": (store.get_units, "unit"),
         "Entity": (store.get_entities, "entity"),

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from itertools import pairwise
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -71,7 +71,15 @@ nonsense, the database away): the episodes stay, marked failed, for ``rebuild()`
 else is a bug, and raises."""
 
 
-def _guarded(mem: Memory, node: Callable[[WriteState], dict]) -> Callable[[WriteState], dict]:
+class WriteNode(Protocol):
+    """A node of the write graph."""
+
+    __name__: str
+
+    def __call__(self, state: WriteState) -> dict: ...
+
+
+def _guarded(mem: Memory, node: WriteNode) -> WriteNode:
     """Run a write node; on an expected failure keep the episodes, marked failed with why."""
 
     def run(state: WriteState) -> dict:
@@ -133,7 +141,7 @@ def build_write_graph(mem: Memory):
     def next_step(target: str) -> Callable[[WriteState], str]:
         return lambda state: END if state.error else target
 
-    graph = StateGraph(WriteState)
+    graph: StateGraph[WriteState] = StateGraph(WriteState)
     graph.add_node("store_episodes", store_episodes)
     steps = [("construct", construct), ("judge", judge), ("refresh", refresh), ("commit", commit)]
     for name, node in steps:

@@ -15,6 +15,7 @@ import json
 import operator
 import threading
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from langgraph.store.base import (
@@ -28,8 +29,10 @@ from langgraph.store.base import (
     Result,
     SearchItem,
     SearchOp,
+    TTLConfig,
 )
 
+from .errors import NotFoundError
 from .models import Episode
 
 if TYPE_CHECKING:
@@ -38,6 +41,9 @@ if TYPE_CHECKING:
 SOURCE = "store:"
 """Episodes written through the store have source ``store:<field>`` (one text field kept as plain
 text, so it is searched as prose) or ``store:json`` (any other value, kept as JSON)."""
+UNINDEXED = "store-unindexed:"
+"""The source prefix of a value put with ``index=False``: stored, got and listed, never
+extracted, embedded or matched by a query."""
 _TEXT_FIELDS = ("text", "content", "memory", "data")
 _COMPARE = {
     "$eq": operator.eq,
@@ -66,8 +72,23 @@ def encode(value: dict[str, Any]) -> tuple[str, str]:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str), SOURCE + "json"
 
 
+def _field(ep: Episode) -> str:
+    return (ep.source or "").removeprefix(SOURCE).removeprefix(UNINDEXED).split(";")[0]
+
+
+def ttl_of(ep: Episode) -> float | None:
+    """The minutes a value put with a ``ttl`` lives after its last write (or read)."""
+    _, found, ttl = (ep.source or "").partition(";ttl=")
+    return float(ttl) if found else None
+
+
+def is_item(ep: Episode) -> bool:
+    """Whether the episode holds a store value (of either kind)."""
+    return (ep.source or "").startswith((SOURCE, UNINDEXED))
+
+
 def decode(ep: Episode) -> dict[str, Any]:
-    field = (ep.source or "").removeprefix(SOURCE)
+    field = _field(ep)
     return json.loads(ep.content) if field == "json" else {field: ep.content}
 
 
@@ -100,11 +121,24 @@ def _at(value: Any, path: str) -> Any:
     return _at(value.get(head), rest) if rest else None
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _expired(ep: Episode) -> bool:
+    return ep.expires_at is not None and ep.expires_at <= _now()
+
+
 class GraphmemStore(BaseStore):
     """A ``BaseStore`` over a :class:`graphmem.Memory`."""
 
-    def __init__(self, memory: Memory) -> None:
+    supports_ttl = True
+
+    def __init__(self, memory: Memory, ttl: TTLConfig | None = None) -> None:
         self.memory = memory
+        self.ttl_config = ttl
+        self._stop_sweeping = threading.Event()
+        self._sweeper: threading.Thread | None = None
         self._locks: dict[tuple[str, str], threading.Lock] = {}
         self._guard = threading.Lock()
 
@@ -135,7 +169,7 @@ class GraphmemStore(BaseStore):
     # -- operations -----------------------------------------------------------------------------
     def _episodes(self, namespace: str, key: str) -> list[Episode]:
         found = self.memory.store.episodes_by_source(namespace, [key])
-        return [ep for ep in found if (ep.source or "").startswith(SOURCE)]
+        return [ep for ep in found if is_item(ep)]
 
     def _item(
         self,
@@ -145,35 +179,62 @@ class GraphmemStore(BaseStore):
         score: float | None = None,
     ) -> Item:
         latest = episodes[-1]
-        fields = {
-            "namespace": from_namespace(namespace),
-            "key": latest.source_id or "",
-            "value": decode(latest),
-            "created_at": latest.occurred_at,  # a replaced value keeps the key's first time
-            "updated_at": latest.recorded_at,
-        }
-        return SearchItem(**fields, score=score) if search else Item(**fields)
+        labels, key, value = from_namespace(namespace), latest.source_id or "", decode(latest)
+        created = latest.occurred_at  # a replaced value keeps the key's first time
+        if search:
+            return SearchItem(labels, key, value, created, latest.recorded_at, score)
+        return Item(
+            namespace=labels,
+            key=key,
+            value=value,
+            created_at=created,
+            updated_at=latest.recorded_at,
+        )
 
     def _get(self, op: GetOp) -> Item | None:
         namespace = to_namespace(op.namespace)
         episodes = self._episodes(namespace, op.key)
-        return self._item(namespace, episodes) if episodes else None
+        if not episodes or _expired(episodes[-1]):
+            return None
+        if op.refresh_ttl:
+            self._refresh(namespace, episodes[-1])
+        return self._item(namespace, episodes)
+
+    def _refresh(self, namespace: str, ep: Episode) -> None:
+        """A read restarts the clock of a value put with a ``ttl``."""
+        ttl = ttl_of(ep)
+        if ttl is not None:
+            self.memory.store.set_expiry(namespace, [ep.id], _now() + timedelta(minutes=ttl))
 
     def _put(self, op: PutOp) -> None:
         """A key holds one episode: a new value erases the old one (and what was built from
         it), then is stored with the key's first time as when it was said."""
         namespace = to_namespace(op.namespace)
-        message = None
+        message: dict[str, Any] | None = None
         if op.value is not None:
             content, source = encode(dict(op.value))
+            if op.index is False:
+                source = UNINDEXED + source.removeprefix(SOURCE)
             message = {"text": content, "source": source, "source_id": op.key}
+            if op.ttl is not None:
+                message["source"] = f"{source};ttl={op.ttl}"
+                message["expires_at"] = _now() + timedelta(minutes=op.ttl)
             self.memory.check_messages([message], namespace)  # bad input loses nothing
         with self._lock(namespace, op.key):
             old = self._episodes(namespace, op.key)
             for ep in old:
-                self.memory.forget(ep.id, namespace=namespace)
-            if message is not None:
-                message["at"] = old[0].occurred_at if old else None
+                try:
+                    self.memory.forget(ep.id, namespace=namespace)
+                except NotFoundError:  # a writer in another process erased it first
+                    continue
+            if message is None:
+                return
+            message["at"] = old[0].occurred_at if old else None
+            if op.index is False:  # stored as it is: nothing derived, nothing to match a query
+                stored = self.memory.store_messages([message], namespace)
+                ids = [ep.id for ep in stored.new]
+                self.memory.store.set_episode_status(namespace, ids, "processed")
+            else:
                 self.memory.add_messages([message], namespace=namespace)
 
     def _search(self, op: SearchOp) -> list[SearchItem]:
@@ -198,10 +259,20 @@ class GraphmemStore(BaseStore):
             ranked = {ep.id: 0.0 for ep in episodes}
         items: dict[str, SearchItem] = {}
         for ep in episodes:
-            if not (ep.source or "").startswith(SOURCE) or ep.source_id in items:
+            if not is_item(ep) or ep.source_id in items:
+                continue
+            if op.query and (ep.source or "").startswith(UNINDEXED):
                 continue
             current = self._episodes(namespace, ep.source_id or "")
-            if current and current[-1].id == ep.id and matches(decode(ep), op.filter):
+            latest = current[-1] if current else None
+            if (
+                latest
+                and latest.id == ep.id
+                and not _expired(ep)
+                and matches(decode(ep), op.filter)
+            ):
+                if op.refresh_ttl:
+                    self._refresh(namespace, ep)
                 score = ranked[ep.id] if op.query else None
                 items[ep.source_id or ""] = self._item(namespace, current, True, score)  # type: ignore[assignment]
             if len(items) >= want:
@@ -222,6 +293,43 @@ class GraphmemStore(BaseStore):
             if all(_match(labels, c) for c in op.match_conditions or ()):
                 found[labels[: op.max_depth] if op.max_depth else labels] = None
         return sorted(found)[op.offset : op.offset + op.limit]
+
+    # -- time to live ---------------------------------------------------------------------------
+    def sweep_ttl(self) -> int:
+        """Erase every value whose time to live is over (in every namespace); how many."""
+        erased = 0
+        for namespace in self.memory.namespaces():
+            while expired := self.memory.store.expired_episodes(namespace, _now()):
+                for episode_id in expired:
+                    try:
+                        self.memory.forget(episode_id, namespace=namespace)
+                        erased += 1
+                    except NotFoundError:  # another sweeper, or a put, erased it first
+                        continue
+        return erased
+
+    def start_ttl_sweeper(self, sweep_interval_minutes: float | None = None) -> threading.Thread:
+        """Sweep in a background thread every ``sweep_interval_minutes`` (default: the store's
+        ``ttl_config``, else 5) until ``stop_ttl_sweeper``."""
+        config = self.ttl_config or {}
+        interval = sweep_interval_minutes or config.get("sweep_interval_minutes") or 5
+        self._stop_sweeping.clear()
+
+        def loop() -> None:
+            while not self._stop_sweeping.wait(interval * 60):
+                self.sweep_ttl()
+
+        self._sweeper = threading.Thread(target=loop, name="graphmem-ttl-sweeper", daemon=True)
+        self._sweeper.start()
+        return self._sweeper
+
+    def stop_ttl_sweeper(self, timeout: float | None = None) -> bool:
+        """Stop the sweeper; whether it stopped within ``timeout`` seconds."""
+        self._stop_sweeping.set()
+        if self._sweeper is None:
+            return True
+        self._sweeper.join(timeout)
+        return not self._sweeper.is_alive()
 
 
 def _match(labels: tuple[str, ...], condition: MatchCondition) -> bool:

@@ -262,6 +262,7 @@ class Memory:
             source_id=source_id,
             occurred_at=to_datetime(message.get("at")) or now,
             recorded_at=now,
+            expires_at=to_datetime(message.get("expires_at")),
         )
 
     def _process(self, namespace: str, episodes: list[Episode]) -> None:
@@ -320,11 +321,12 @@ class Memory:
             self._graphs = (build_write_graph(self), build_read_graph(self))
         return self._graphs
 
-    def as_store(self) -> Any:
-        """This memory as a LangGraph ``BaseStore`` (``compile(store=mem.as_store())``)."""
+    def as_store(self, ttl: Mapping[str, Any] | None = None) -> Any:
+        """This memory as a LangGraph ``BaseStore`` (``compile(store=mem.as_store())``); ``ttl``
+        is LangGraph's ``TTLConfig`` (``default_ttl``, ``refresh_on_read``, ...)."""
         from .langgraph_store import GraphmemStore
 
-        return GraphmemStore(self)
+        return GraphmemStore(self, dict(ttl) if ttl is not None else None)  # type: ignore[arg-type]
 
     @property
     def usage(self) -> Usage:
@@ -489,9 +491,9 @@ class AsyncMemory:
         """LLM calls and tokens per operation (empty in zero-LLM mode)."""
         return self._memory.usage
 
-    def as_store(self) -> Any:
+    def as_store(self, ttl: Mapping[str, Any] | None = None) -> Any:
         """This memory as a LangGraph ``BaseStore`` (its ``abatch`` runs off the event loop)."""
-        return self._memory.as_store()
+        return self._memory.as_store(ttl)
 
     def as_subgraphs(self) -> tuple[Any, Any]:
         """The compiled write and read graphs (``ainvoke`` them)."""

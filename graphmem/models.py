@@ -52,6 +52,8 @@ class Episode(Node):
     status: EpisodeStatus = "pending"
     error: str | None = None
     seq: int | None = None
+    expires_at: datetime | None = None
+    """When it is due to be erased (a LangGraph store value put with a ``ttl``); None: never."""
     embedding: Any = Field(default=None, repr=False, exclude=True)
 
 

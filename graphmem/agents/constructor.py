@@ -155,7 +155,7 @@ class Constructor:
         for d, draft in enumerate(drafts):
             i = position[draft.episode_ids[0]] if len(draft.episode_ids) == 1 else None
             span = None if i is None else locate(passages[i], draft.text)
-            if span is None:
+            if i is None or span is None:
                 alone.append(d)
             else:
                 located[d] = (i, len(spans[i]))

@@ -18,6 +18,7 @@ from ..memory import Memory
 from ..models import Hit
 from .baselines import BM25Baseline, DenseBaseline, baselines
 from .ranking import Stopwatch, graphmem_ranking, mean, recall
+from .splits import pick
 
 _INDEX_MARK = re.compile(r"\s*->->\s*\d+\s*,\s*\d+\s*$")
 UNRANKED = 1_000_000
@@ -133,9 +134,12 @@ def _score_update(
     k: int,
     superseded: set[str],
     updates: dict[str, dict[str, list[float]]],
-) -> None:
-    original = _ids(cited["original_info"])
-    updated = _ids(cited["updated_info"])
+) -> bool:
+    """Scores one knowledge_update question; False (unscored) when a side is missing."""
+    original = _ids(cited.get("original_info") or [])
+    updated = _ids(cited.get("updated_info") or [])
+    if not original or not updated:  # an update needs both sides to be scored
+        return False
     for system, order in ranked.items():
         for name, value in update_scores(order, original, updated, k).items():
             updates[system].setdefault(name, []).append(value)
@@ -144,6 +148,7 @@ def _score_update(
         updates["graphmem"].setdefault("original_superseded", []).append(
             float(any(i in superseded for i in older))
         )
+    return True
 
 
 def _score_conflict(
@@ -152,14 +157,18 @@ def _score_conflict(
     hits: list[Hit],
     k: int,
     conflicts: dict[str, dict[str, list[float]]],
-) -> None:
-    first = _ids(cited["first_statement"])
-    second = _ids(cited["second_statement"])
+) -> bool:
+    """Scores one contradiction question; False (unscored) when a statement is missing."""
+    first = _ids(cited.get("first_statement") or [])
+    second = _ids(cited.get("second_statement") or [])
+    if not first or not second:  # a contradiction needs both statements to be scored
+        return False
     for system, order in ranked.items():
         conflicts[system].setdefault("both_retrieved", []).append(
             both_retrieved(order, first, second, k)
         )
     conflicts["graphmem"].setdefault("flagged", []).append(flagged(hits, first, second))
+    return True
 
 
 def run(
@@ -169,8 +178,10 @@ def run(
     limit: int | None = None,
     progress: bool = True,
     llm: LLM | None = None,
+    split: str = "all",
 ) -> dict[str, Any]:
-    folders = chat_folders(data)[:limit]
+    folders = pick(chat_folders(data), split)[:limit]
+    skipped: dict[str, int] = {}
     systems = ("graphmem", "dense", "bm25")
     updates: dict[str, dict[str, list[float]]] = {s: {} for s in systems}
     conflicts: dict[str, dict[str, list[float]]] = {s: {} for s in systems}
@@ -204,15 +215,19 @@ def run(
                 for q in questions:
                     evidence = _evidence(q.get("source_chat_ids"))
                     if not evidence:
+                        skipped[category] = skipped.get(category, 0) + 1
                         continue
                     ranked, hits = _rankings(mem, namespace, others, q["question"], k, clock)
                     for system in systems:
                         found = recall(ranked[system], evidence, k)
                         evidence_recall[system].setdefault(category, []).append(found)
+                    scored = True
                     if category == "knowledge_update":
-                        _score_update(q["source_chat_ids"], ranked, k, superseded, updates)
+                        scored = _score_update(q["source_chat_ids"], ranked, k, superseded, updates)
                     elif category == "contradiction_resolution":
-                        _score_conflict(q["source_chat_ids"], ranked, hits, k, conflicts)
+                        scored = _score_conflict(q["source_chat_ids"], ranked, hits, k, conflicts)
+                    if not scored:
+                        skipped[category] = skipped.get(category, 0) + 1
             if progress:
                 print(f"{namespace}: {len(msgs)} messages", flush=True)
     report: dict[str, Any] = {"systems": {}, "k": k}
@@ -233,6 +248,9 @@ def run(
         "contradiction_resolution": len(conflicts["dense"].get("both_retrieved", [])),
         "citing_messages": sum(len(v) for v in evidence_recall["dense"].values()),
     }
+    report["skipped"] = skipped
+    report["split"] = split
+    report["chats"] = [folder.name for folder in folders]
     report["ingest_s"] = round(ingest_s, 2)
     report["ingest_messages_per_s"] = round(count / ingest_s, 1) if ingest_s else None
     report.update(clock.percentiles())

@@ -22,6 +22,7 @@ from ..models import Hit
 from ..retrieval.context import build_context, count_tokens
 from .baselines import baselines
 from .ranking import Stopwatch, graphmem_ranking, recall
+from .splits import pick
 
 CATEGORIES = ("1", "2", "3", "4")
 DEFAULT_K = 10
@@ -98,10 +99,11 @@ def run(
     progress: bool = True,
     llm: LLM | None = None,
     neo4j: Callable[..., Memory] | None = None,
+    split: str = "all",
 ) -> dict[str, Any]:
     """Recall of graphmem on the embedded store (and, given ``neo4j``, an opener of Memory on a
     Neo4j server, on that store too: "graphmem-neo4j") beside the dense and BM25 baselines."""
-    samples = json.loads(Path(data).read_text("utf-8"))[:limit]
+    samples = pick(json.loads(Path(data).read_text("utf-8")), split)[:limit]
     depth = max(ks)
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         stores = {
@@ -115,7 +117,7 @@ def run(
         scores: dict[str, dict[int, dict[str, list[float]]]] = {
             s: {k: {c: [] for c in CATEGORIES} for k in ks} for s in systems
         }
-        turns = 0
+        turns = skipped = 0
         full: list[int] = []
         run_id = uuid.uuid4().hex[:8]  # a server may hold an earlier run's conversations
         for sample in samples:
@@ -133,7 +135,10 @@ def run(
             for qa in sample["qa"]:
                 category = str(qa["category"])
                 gold = evidence(qa)
-                if category not in CATEGORIES or not gold:
+                if category not in CATEGORIES:
+                    continue
+                if not gold:  # nothing to score it by
+                    skipped += 1
                     continue
                 ranked = {}
                 for name, store in stores.items():
@@ -149,7 +154,7 @@ def run(
                         scores[system][k][category].append(recall(ranked[system], gold, k))
             if progress:
                 print(f"{sample['sample_id']}: {len(msgs)} turns", flush=True)
-    report: dict[str, Any] = {"systems": {}}
+    report: dict[str, Any] = {"systems": {}, "split": split, "skipped": skipped}
     for system in systems:
         report["systems"][system] = {}
         for k in ks:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from ..errors import InvalidInputError
 from ..memory import Memory
 from .baselines import baselines
 from .ranking import Stopwatch, graphmem_ranking, mean, recall
+from .splits import pick
 
 NAMESPACE = "corpus"
 
@@ -32,6 +34,7 @@ def find_files(data: Path) -> tuple[Path, Path]:
 
 def passages(corpus: Any) -> list[tuple[str, str]]:
     """(title, text) pairs from a dict title → sentences/text, or a list of {title, text}."""
+    items: Iterable[tuple[Any, Any]]
     if isinstance(corpus, dict):
         items = corpus.items()
     elif isinstance(corpus, list):
@@ -55,9 +58,11 @@ def gold_titles(question: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(titles))
 
 
-def run(data: Path, ks: list[int], embedder: Embedder, limit: int | None = None) -> dict[str, Any]:
+def run(
+    data: Path, ks: list[int], embedder: Embedder, limit: int | None = None, split: str = "all"
+) -> dict[str, Any]:
     questions_file, corpus_file = find_files(data)
-    questions = json.loads(questions_file.read_text("utf-8"))[:limit]
+    questions = pick(json.loads(questions_file.read_text("utf-8")), split)[:limit]
     docs = passages(json.loads(corpus_file.read_text("utf-8")))
     titles = [t for t, _ in docs]
     texts = [f"{t}\n{body}" for t, body in docs]
@@ -76,9 +81,11 @@ def run(data: Path, ks: list[int], embedder: Embedder, limit: int | None = None)
         )
         ingest_s = time.perf_counter() - start
         others = baselines(embedder, titles, texts)
+        skipped = 0
         for question in questions:
             gold = gold_titles(question)
-            if not gold:
+            if not gold:  # nothing to score it by
+                skipped += 1
                 continue
             ranked = {
                 "graphmem": clock.time(
@@ -95,6 +102,8 @@ def run(data: Path, ks: list[int], embedder: Embedder, limit: int | None = None)
             s: {f"recall@{k}": mean(v) for k, v in per.items()} for s, per in scores.items()
         },
         "questions": len(scores["dense"][ks[0]]),
+        "skipped": skipped,
+        "split": split,
         "passages": len(docs),
         "ingest_s": round(ingest_s, 2),
     }

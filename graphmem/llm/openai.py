@@ -92,12 +92,12 @@ class OpenAICompatibleLLM:
 
         while True:
             try:
-                response = self.client.chat.completions.create(
+                response = self.client.chat.completions.create(  # type: ignore[call-overload]
                     model=self.model,
-                    messages=messages,  # type: ignore[arg-type]
+                    messages=messages,
                     temperature=self.temperature,
                     max_tokens=self.max_tokens,
-                    response_format=self._format(schema),  # type: ignore[arg-type]
+                    response_format=self._format(schema),
                 )
                 break
             except openai.APITimeoutError as exc:

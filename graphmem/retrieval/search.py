@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -54,8 +55,13 @@ class Retriever:
         self.config = config
         self.guard = EmbedderGuard(store, embedder)
         self._graphs: dict[str, PPRGraph] = {}
-        self.timings: dict[str, float] = {}
-        """Seconds the last ``rank`` spent on its stages: candidates, graph, ppr."""
+        self._local = threading.local()
+
+    @property
+    def timings(self) -> dict[str, float]:
+        """Seconds the calling thread's last ``rank`` spent on its stages: candidates, graph,
+        ppr (per thread: searches running at once do not overwrite each other's)."""
+        return dict(getattr(self._local, "timings", {}))
 
     def candidates(self, namespace: str, query: str, vector: np.ndarray) -> Candidates:
         cfg, store = self.config, self.store
@@ -129,12 +135,13 @@ class Retriever:
             vector = self.embedder.embed([query])[0]
         started = time.perf_counter()
         cand = self.candidates(namespace, query, vector)
-        self.timings = {"candidates": time.perf_counter() - started, "graph": 0.0, "ppr": 0.0}
+        timings = {"candidates": time.perf_counter() - started, "graph": 0.0, "ppr": 0.0}
+        self._local.timings = timings
         if not cand.passages and not cand.entities:
             return []
         started = time.perf_counter()
         graph = self.graph(namespace)
-        self.timings["graph"] = time.perf_counter() - started
+        timings["graph"] = time.perf_counter() - started
         entity_seeds = np.zeros(len(graph.ids))
         for ent_id, score in cand.entities.items():
             i = graph.index.get(ent_id)
@@ -165,7 +172,7 @@ class Retriever:
             )
             * seeds.sum()
         )
-        self.timings["ppr"] = time.perf_counter() - started
+        timings["ppr"] = time.perf_counter() - started
         teleport = 1.0 - self.config.damping
         scores = {node_id: teleport * w for node_id, w in outside.items()}
         reached = np.flatnonzero((ranks > 0) & graph.is_passage)
@@ -260,7 +267,7 @@ class Retriever:
         """Each hit replaced by the episodes it comes from, in rank order, once each."""
         order = list(dict.fromkeys(e for h in hits for e in h.episode_ids))
         episodes = {e.id: e for e in self.store.get_episodes(namespace, order)}
-        score = {}
+        score: dict[str, float] = {}
         for h in hits:
             for e in h.episode_ids:
                 score.setdefault(e, h.score)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Literal, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
@@ -178,6 +179,12 @@ class GraphStore(Protocol):
         unit was built from. Ids of neither are left out."""
 
     def update_units(self, namespace: str, updates: list[UnitUpdate]) -> None: ...
+
+    def set_expiry(self, namespace: str, ids: list[str], expires_at: datetime | None) -> None:
+        """When these episodes are due to be erased (None: never)."""
+
+    def expired_episodes(self, namespace: str, now: datetime, limit: int = 1000) -> list[str]:
+        """Ids of the namespace's episodes due to be erased by ``now``, soonest first."""
 
     def session_episodes(self, namespace: str, session: str) -> list[Episode]:
         """The session's episodes, oldest first."""

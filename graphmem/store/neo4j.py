@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -14,7 +15,13 @@ from ..resources import cypher
 from ..text import query_terms
 from ..timeutil import from_ms, now_ms, to_ms
 from .base import Adjacency, Batch, Erased, Label, UnitSketch, UnitUpdate, ordered_like
-from .planner import AdjacencyBuilder, plan_write, sessions_to_chain, sources_to_check
+from .planner import (
+    AdjacencyBuilder,
+    covered_ids,
+    plan_write,
+    sessions_to_chain,
+    sources_to_check,
+)
 
 VECTOR_INDEX = {
     "episode": "episode_embedding",
@@ -51,10 +58,11 @@ def _vector(v: np.ndarray | None) -> list[float] | None:
 
 
 def episode_row(ep: Episode) -> dict[str, Any]:
-    row = ep.model_dump(exclude={"embedding", "occurred_at", "recorded_at"})
+    row = ep.model_dump(exclude={"embedding", "occurred_at", "recorded_at", "expires_at"})
     row |= {
         "occurred_at": to_ms(ep.occurred_at),
         "recorded_at": to_ms(ep.recorded_at),
+        "expires_at": to_ms(ep.expires_at),
         "embedding": _vector(ep.embedding),
     }
     return {k: v for k, v in row.items() if v is not None}
@@ -66,6 +74,7 @@ def episode_from(node: dict[str, Any]) -> Episode:
             **node,
             "occurred_at": from_ms(node["occurred_at"]),
             "recorded_at": from_ms(node["recorded_at"]),
+            "expires_at": from_ms(node.get("expires_at")),
         }
     )
 
@@ -82,10 +91,10 @@ def unit_row(u: Unit) -> dict[str, Any]:
 
 
 def unit_from(node: dict[str, Any]) -> Unit:
-    fields = {k: v for k, v in node.items() if k not in _UNIT_TIMES and k != "arms"}
+    fields: dict[str, Any] = {k: v for k, v in node.items() if k not in _UNIT_TIMES and k != "arms"}
+    fields |= {k: from_ms(node.get(k)) for k in _UNIT_TIMES}
     return Unit.model_construct(
         **fields,
-        **{k: from_ms(node.get(k)) for k in _UNIT_TIMES},
         entities=[
             Involvement(entity_id=a["entity_id"], role=a.get("role") or "mention")
             for a in node.get("arms", [])
@@ -245,14 +254,19 @@ class Neo4jStore:
             for session in sessions_to_chain(batch):
                 row = tx.run(w["last_in_session"], namespace=ns, session=session).single()
                 last[session] = row["id"] if row else None
+            covered = covered_ids(batch)
+            erased = [
+                r["id"]
+                for r in (tx.run(w["erased_ids"], namespace=ns, ids=covered) if covered else [])
+            ]
             kept = len(plan_write(batch, 0, last, stored).episodes)
             last_seq = tx.run(w["reserve_seq"], namespace=ns, count=kept).single()["start"]
-            plan = plan_write(batch, last_seq, last, stored)
+            plan = plan_write(batch, last_seq, last, stored, erased)
             for statement, rows in (
                 ("insert_episodes", [episode_row(ep) for ep in plan.episodes]),
                 ("upsert_entities", [entity_row(e) for e in batch.entities]),
                 ("insert_units", [unit_row(u) for u in batch.units]),
-                ("upsert_summaries", [summary_row(s) for s in batch.summaries]),
+                ("upsert_summaries", [summary_row(s) for s in plan.summaries]),
             ):
                 if rows:
                     tx.run(w[statement], rows=rows)
@@ -290,6 +304,14 @@ class Neo4jStore:
             tx.run(w["bump_namespace"], namespace=namespace, erasures=0)
 
         self._in_transaction(work)
+
+    def set_expiry(self, namespace: str, ids: list[str], expires_at: datetime | None) -> None:
+        params = {"namespace": namespace, "ids": ids, "at": to_ms(expires_at)}
+        self._q("write", "set_expiry", write=True, **params)
+
+    def expired_episodes(self, namespace: str, now: datetime, limit: int = 1000) -> list[str]:
+        params: dict[str, Any] = {"namespace": namespace, "now": to_ms(now), "limit": limit}
+        return [r["id"] for r in self._q("read", "expired_episodes", **params)]
 
     def erase(self, namespace: str, node_id: str) -> Erased | None:
         w = cypher("write")
@@ -439,7 +461,7 @@ class Neo4jStore:
         namespaces crowd this one out of the widest index query, by a scan of its own vectors."""
         if k <= 0:
             return []
-        params = {"namespace": namespace, "vector": _vector(vector), "k": k}
+        params: dict[str, Any] = {"namespace": namespace, "vector": _vector(vector), "k": k}
         hits = self._index_query("vector_search", VECTOR_INDEX[label], k, params)
         if hits is None:
             hits = self._q("read", f"vector_scan_{label}", **params)

@@ -4,13 +4,13 @@ once, and SQLite and Neo4j cannot drift apart."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from ..models import Episode
+from ..models import Episode, Summary
 from .base import EDGE_ENDPOINTS, Adjacency, Batch
 
 WRITABLE_EDGES = frozenset({"SAME_AS", "SUPERSEDES", "CONFLICTS_WITH", "RETRACTS", "FROM", "NEXT"})
@@ -37,6 +37,9 @@ class WritePlan:
     episodes: list[Episode] = field(default_factory=list)
     repeats: dict[str, str] = field(default_factory=dict)
     """Id of each episode left out -> id of the episode that holds its ``source_id``."""
+    summaries: list[Summary] = field(default_factory=list)
+    """The batch's summaries but those covering an erased node (written from a read made
+    before an erasure, they would bring the erased text back)."""
 
     def edges_by_type(self) -> dict[str, list[EdgeRow]]:
         grouped: dict[str, list[EdgeRow]] = {}
@@ -61,6 +64,11 @@ def sessions_to_chain(batch: Batch) -> list[str]:
     return list(dict.fromkeys(ep.session for ep in batch.episodes if ep.session is not None))
 
 
+def covered_ids(batch: Batch) -> list[str]:
+    """The ids the batch's summaries cover (the plan leaves out a summary covering an erased one)."""
+    return list(dict.fromkeys(i for s in batch.summaries for i in s.covers))
+
+
 def sources_to_check(batch: Batch) -> list[str]:
     """The ``source_id`` values whose stored episodes the plan needs (to leave repeats out)."""
     return list(dict.fromkeys(ep.source_id for ep in batch.episodes if ep.source_id is not None))
@@ -71,11 +79,13 @@ def plan_write(
     last_seq: int,
     last_in_session: Mapping[str, str | None],
     stored_sources: Mapping[str, str] | None = None,
+    erased: Collection[str] = (),
 ) -> WritePlan:
     """Leave out episodes whose ``source_id`` is stored (``stored_sources``: source id -> episode
     id) or came earlier in the batch, number the others after ``last_seq``, chain each session's
     episodes after its latest stored one, and list every edge the batch brings (NEXT, INVOLVES,
-    FROM, COVERS, then its own edges). Episodes get their ``seq`` set in place."""
+    FROM, COVERS, then its own edges), leaving out summaries that cover an ``erased`` id.
+    Episodes get their ``seq`` set in place."""
     check_batch(batch)
     known = dict(stored_sources or {})
     repeats: dict[str, str] = {}
@@ -99,10 +109,12 @@ def plan_write(
     for u in batch.units:
         edges += [EdgeRow("INVOLVES", u.id, a.entity_id, {"role": a.role}) for a in u.entities]
         edges += [EdgeRow("FROM", u.id, episode_id) for episode_id in u.episode_ids]
-    for s in batch.summaries:
+    gone = set(erased)
+    summaries = [s for s in batch.summaries if gone.isdisjoint(s.covers)]
+    for s in summaries:
         edges += [EdgeRow("COVERS", s.id, node_id) for node_id in s.covers]
     edges += [EdgeRow(e.type, e.src, e.dst, e.props) for e in batch.edges]
-    return WritePlan(batch.namespace, edges, episodes, repeats)
+    return WritePlan(batch.namespace, edges, episodes, repeats, summaries)
 
 
 @dataclass

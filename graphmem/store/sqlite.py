@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from importlib import resources
 from operator import itemgetter
 from pathlib import Path
@@ -34,6 +35,7 @@ from .base import (
 from .planner import (
     AdjacencyBuilder,
     WritePlan,
+    covered_ids,
     plan_write,
     sessions_to_chain,
     sources_to_check,
@@ -42,7 +44,7 @@ from .planner import (
 DB_FILE = "graphmem.db"
 _EPISODE_COLUMNS = (
     "id, namespace, content, source, speaker, session, source_id, occurred_at, recorded_at, "
-    "status, error, seq"
+    "status, error, seq, expires_at"
 )
 _UNIT_COLUMNS = (
     "id, namespace, text, kind, subject, predicate, object, confidence, valid_from, valid_to, "
@@ -56,7 +58,11 @@ _TABLES: dict[str, str] = {
 }
 
 
-_ADDED_COLUMNS = {"units": ("object TEXT", "reason TEXT"), "namespaces": ("embedder TEXT",)}
+_ADDED_COLUMNS = {
+    "units": ("object TEXT", "reason TEXT"),
+    "namespaces": ("embedder TEXT",),
+    "episodes": ("expires_at INTEGER",),
+}
 """Columns added since the first schema: added to stores created before them."""
 
 
@@ -107,32 +113,40 @@ def _in(values: Sequence[object]) -> str:
     return ",".join("?" * len(values))
 
 
+def _chunked(
+    cur: sqlite3.Cursor,
+    sql: str,
+    values: Sequence[object],
+    before: Sequence[object] = (),
+    twice: bool = False,
+) -> Iterator[tuple]:
+    """The rows of ``sql`` with its ``{in}`` list(s) bound to ``values`` (once per list with
+    ``twice``, after the ``before`` parameters), in chunks under SQLite's limit on parameters."""
+    for i in range(0, len(values), _IN_CHUNK // 2):
+        chunk = list(values[i : i + _IN_CHUNK // 2])
+        params = [*before, *chunk, *(chunk if twice else [])]
+        yield from cur.execute(sql.format(**{"in": _in(chunk)}), params)
+
+
 def _pairs(
     cur: sqlite3.Cursor, sql: str, values: Sequence[object], before: Sequence[object] = ()
 ) -> dict:
-    """The first two columns of ``sql`` as a dict, its ``{in}`` list bound to ``values`` in
-    chunks (after the ``before`` parameters)."""
-    found: dict = {}
-    for i in range(0, len(values), _IN_CHUNK):
-        chunk = list(values[i : i + _IN_CHUNK])
-        sql_chunk = sql.format(**{"in": _in(chunk)})
-        found.update((r[0], r[1]) for r in cur.execute(sql_chunk, [*before, *chunk]))
-    return found
+    """The first two columns of ``_chunked`` rows as a dict."""
+    return {r[0]: r[1] for r in _chunked(cur, sql, values, before)}
 
 
-def _column(cur: sqlite3.Cursor, sql: str, values: Sequence[object], twice: bool = False) -> list:
-    """The first column of ``sql``, its ``{in}`` list(s) bound to ``values`` (once per list
-    with ``twice``), in chunks under SQLite's limit on bound parameters; distinct, in order."""
+def _column(
+    cur: sqlite3.Cursor,
+    sql: str,
+    values: Sequence[object],
+    before: Sequence[object] = (),
+    twice: bool = False,
+) -> list:
+    """The first column of ``sql`` (of ``_chunked`` rows when it has an ``{in}`` list),
+    distinct, in order."""
     if "{in}" not in sql:
-        return [r[0] for r in cur.execute(sql, values)]
-    found: dict = {}
-    for i in range(0, len(values), _IN_CHUNK // 2):
-        chunk = list(values[i : i + _IN_CHUNK // 2])
-        params = chunk * 2 if twice else chunk
-        found.update(
-            dict.fromkeys(r[0] for r in cur.execute(sql.format(**{"in": _in(chunk)}), params))
-        )
-    return list(found)
+        return [r[0] for r in cur.execute(sql, [*before, *values])]
+    return list(dict.fromkeys(r[0] for r in _chunked(cur, sql, values, before, twice)))
 
 
 @dataclass
@@ -278,12 +292,18 @@ class SQLiteStore:
                 sources_to_check(batch),
                 [ns],
             )
+            erased = _column(
+                cur,
+                "SELECT id FROM erasures WHERE namespace = ? AND id IN ({in})",
+                covered_ids(batch),
+                before=[ns],
+            )
             last = self._last_in_sessions(cur, batch)
-            plan = plan_write(batch, self._last_seq(cur, batch), last, stored)
+            plan = plan_write(batch, self._last_seq(cur, batch), last, stored, erased)
             self._insert_episodes(cur, plan.episodes)
             self._upsert_entities(cur, batch.entities)
             self._insert_units(cur, batch.units)
-            self._replace_summaries(cur, batch.summaries)
+            self._replace_summaries(cur, plan.summaries)
             self._insert_edges(cur, plan)
             if batch.processed:
                 cur.executemany(
@@ -327,8 +347,8 @@ class SQLiteStore:
     def _insert_episodes(cur: sqlite3.Cursor, episodes: list[Episode]) -> None:
         cur.executemany(
             "INSERT INTO episodes (id, namespace, content, source, speaker, session, "
-            "source_id, occurred_at, recorded_at, status, error, seq, embedding) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "source_id, occurred_at, recorded_at, status, error, seq, embedding, expires_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     ep.id,
@@ -344,6 +364,7 @@ class SQLiteStore:
                     ep.error,
                     ep.seq,
                     _blob(ep.embedding),
+                    to_ms(ep.expires_at),
                 )
                 for ep in episodes
             ],
@@ -468,6 +489,21 @@ class SQLiteStore:
                 [(status, error, namespace, i) for i in ids],
             )
             self._bump(cur, {namespace})
+
+    def set_expiry(self, namespace: str, ids: list[str], expires_at: datetime | None) -> None:
+        with self._transaction() as cur:
+            cur.executemany(
+                "UPDATE episodes SET expires_at = ? WHERE +namespace = ? AND id = ?",
+                [(to_ms(expires_at), namespace, i) for i in ids],
+            )
+
+    def expired_episodes(self, namespace: str, now: datetime, limit: int = 1000) -> list[str]:
+        rows = self._query(
+            "SELECT id FROM episodes WHERE expires_at <= ? AND +namespace = ? "
+            "ORDER BY expires_at LIMIT ?",
+            (to_ms(now), namespace, limit),
+        )
+        return [r[0] for r in rows]
 
     def update_units(self, namespace: str, updates: list[UnitUpdate]) -> None:
         with self._transaction() as cur:
@@ -1006,6 +1042,11 @@ class SQLiteStore:
             return cur.execute(query, (namespace,)).fetchone()[0]
 
 
+def _time(ms: int) -> datetime:
+    """A time stored NOT NULL."""
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
+
 def _episode(r: tuple) -> Episode:
     return Episode(
         id=r[0],
@@ -1015,11 +1056,12 @@ def _episode(r: tuple) -> Episode:
         speaker=r[4],
         session=r[5],
         source_id=r[6],
-        occurred_at=from_ms(r[7]),
-        recorded_at=from_ms(r[8]),
+        occurred_at=_time(r[7]),
+        recorded_at=_time(r[8]),
         status=r[9],
         error=r[10],
         seq=r[11],
+        expires_at=from_ms(r[12]),
     )
 
 

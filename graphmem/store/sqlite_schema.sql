@@ -13,7 +13,8 @@ CREATE TABLE IF NOT EXISTS episodes (
     status TEXT NOT NULL,
     error TEXT,
     seq INTEGER NOT NULL,
-    embedding BLOB
+    embedding BLOB,
+    expires_at INTEGER
 );
 CREATE INDEX IF NOT EXISTS episodes_ns_status ON episodes (namespace, status);
 CREATE INDEX IF NOT EXISTS episodes_ns_seq ON episodes (namespace, seq);
@@ -144,3 +145,5 @@ END;
 CREATE TRIGGER IF NOT EXISTS summaries_fts_delete AFTER DELETE ON summaries BEGIN
     INSERT INTO fts_summary (fts_summary, rowid, text) VALUES ('delete', old.rid, old.text);
 END;
+CREATE INDEX IF NOT EXISTS episodes_expiry ON episodes (expires_at) WHERE expires_at IS NOT NULL;
+CREATE INDEX IF NOT EXISTS erasures_ns_id ON erasures (namespace, id);

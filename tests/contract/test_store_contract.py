@@ -280,6 +280,22 @@ def test_erase_removes_content_and_derived_units(store, ns, world):
     assert store.erase(ns + "-other", world["e2"].id) is None  # another tenant's id
 
 
+def test_a_summary_covering_an_erased_node_is_not_written_back(store, ns, world):
+    """A writer that read a summary before an erasure must not bring the erased text back."""
+    store.erase(ns, world["e1"].id)
+    stale = Summary(
+        namespace=ns,
+        text="Alice moved to Paris; works at Acme.",
+        covers=[world["e1"].id, world["e2"].id],
+        embedding=vec(32),
+    )
+    fresh = Summary(
+        namespace=ns, text="Alice works at Acme.", covers=[world["e2"].id], embedding=vec(33)
+    )
+    store.write(Batch(ns, summaries=[stale, fresh]))
+    assert [s.id for s in store.get_summaries(ns, [stale.id, fresh.id])] == [fresh.id]
+
+
 def test_erasing_a_unit_drops_orphan_entities_and_the_reasons_that_named_it(store, ns, world):
     store.write(
         Batch(

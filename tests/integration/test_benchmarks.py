@@ -243,3 +243,29 @@ def test_scale_population_is_zipf():
     ranked = [n for n, _ in counts.most_common()]
     assert counts[ranked[0]] > 10 * max(counts[ranked[100]], 1)  # a head and a long tail
     assert "moved to" in said or "started working at" in said  # updates over time
+
+
+def test_bench_beam_splits_chats_and_counts_what_it_cannot_score(tmp_path):
+    probes = {
+        **PROBES,
+        "knowledge_update": [
+            *PROBES["knowledge_update"],
+            {
+                "question": "Where do I work now?",
+                "source_chat_ids": {"original_info": [4], "updated_info": []},
+            },
+        ],
+    }
+    for name in ("1", "2", "10"):
+        chat = tmp_path / "chats" / name
+        chat.mkdir(parents=True)
+        (chat / "chat.json").write_text(json.dumps(CHAT))
+        (chat / "probing_questions.json").write_text(json.dumps(probes))
+    data = str(tmp_path / "chats")
+    tune = _bench(["beam", "--data", data, "--k", "3", "--split", "tune"], tmp_path / "t.json")
+    valid = _bench(["beam", "--data", data, "--k", "3", "--split", "validate"], tmp_path / "v.json")
+    assert (tune["chats"], valid["chats"]) == (["1", "2"], ["10"])
+    assert tune["skipped"] == {"knowledge_update": 2} and valid["skipped"] == {
+        "knowledge_update": 1
+    }
+    assert valid["questions"]["knowledge_update"] == 2 and valid["split"] == "validate"

@@ -95,3 +95,12 @@ def test_searches_while_another_process_writes_never_fail(tmp_path: Path):
         writer.join(60)
     assert writer.exitcode == 0
     assert errors == []
+
+
+def test_search_timings_are_the_calling_threads_own(memory: Memory):
+    memory.add("Quinn sold pears at the harbour market.", namespace="t")
+    memory.search("pears harbour", namespace="t", k=3)
+    mine = memory.retriever.timings
+    with ThreadPoolExecutor(1) as pool:
+        theirs = pool.submit(lambda: memory.retriever.timings).result()
+    assert set(mine) == {"candidates", "graph", "ppr"} and theirs == {}

@@ -132,3 +132,61 @@ def test_concurrent_puts_and_deletes_of_one_key_leave_one_value(memory: Memory) 
     store.put(("c",), "k", {"text": "last word"})
     assert store.get(("c",), "k").value == {"text": "last word"}
     assert len(memory.store.episodes_by_source("c", ["k"])) == 1
+
+
+def test_a_value_put_with_index_false_is_kept_but_never_matched_by_a_query(memory: Memory) -> None:
+    store = memory.as_store()
+    store.put(("n",), "secret", {"text": "The gate code is 4471 for the orchard."}, index=False)
+    store.put(("n",), "open", {"text": "The orchard opens at dawn."})
+    assert store.get(("n",), "secret").value == {"text": "The gate code is 4471 for the orchard."}
+    found = store.search(("n",), query="orchard gate code")
+    assert [h.key for h in found] == ["open"]
+    assert sorted(h.key for h in store.search(("n",))) == ["open", "secret"]  # listed, unranked
+    assert memory.stats("n").units == 1 and memory.stats("n").pending == 0  # nothing derived
+    store.put(("n",), "secret", {"text": "The gate code is now 9902."}, index=False)
+    assert store.get(("n",), "secret").value == {"text": "The gate code is now 9902."}
+
+
+def test_values_put_with_a_ttl_expire_refresh_on_read_and_are_swept(memory: Memory) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    store = memory.as_store(ttl={"refresh_on_read": True})
+    assert store.supports_ttl
+    store.put(("t",), "brief", {"text": "The hangar door sticks in winter."}, ttl=10)
+    store.put(("t",), "forever", {"text": "The hangar is painted blue."})
+    (ep,) = memory.store.episodes_by_source("t", ["brief"])
+    assert timedelta(minutes=9) < ep.expires_at - datetime.now(UTC) <= timedelta(minutes=10)
+
+    memory.store.set_expiry("t", [ep.id], datetime.now(UTC) + timedelta(seconds=30))
+    assert store.get(("t",), "brief") is not None  # a read restarts its ten minutes
+    (ep,) = memory.store.episodes_by_source("t", ["brief"])
+    assert ep.expires_at - datetime.now(UTC) > timedelta(minutes=9)
+    memory.store.set_expiry("t", [ep.id], datetime.now(UTC) + timedelta(seconds=30))
+    assert store.get(("t",), "brief", refresh_ttl=False) is not None
+    (ep,) = memory.store.episodes_by_source("t", ["brief"])
+    assert ep.expires_at - datetime.now(UTC) < timedelta(minutes=1)
+
+    memory.store.set_expiry("t", [ep.id], datetime.now(UTC) - timedelta(seconds=1))
+    assert store.get(("t",), "brief") is None  # over, even before a sweep
+    assert [h.key for h in store.search(("t",), query="hangar door winter")] == ["forever"]
+    assert store.sweep_ttl() == 1
+    assert memory.store.episodes_by_source("t", ["brief"]) == []
+    assert "sticks" not in str([h.text for h in memory.search("hangar door sticks", "t")])
+    assert store.get(("t",), "forever").value == {"text": "The hangar is painted blue."}
+    assert store.sweep_ttl() == 0
+
+
+def test_the_ttl_sweeper_runs_in_the_background(memory: Memory) -> None:
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    store = memory.as_store()
+    store.put(("s",), "k", {"text": "Short-lived note about the kiln."}, ttl=1)
+    (ep,) = memory.store.episodes_by_source("s", ["k"])
+    memory.store.set_expiry("s", [ep.id], datetime.now(UTC) - timedelta(seconds=1))
+    store.start_ttl_sweeper(sweep_interval_minutes=0.01)
+    deadline = time.monotonic() + 30
+    while memory.store.episodes_by_source("s", ["k"]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert store.stop_ttl_sweeper(timeout=10)
+    assert memory.store.episodes_by_source("s", ["k"]) == []

@@ -409,3 +409,37 @@ def test_adding_a_document_again_stores_nothing_twice(memory: Memory):
     again = memory.add_document(text, namespace="docs", chunk_chars=300)
     assert len(first) > 3 and [e.id for e in again] == [e.id for e in first]
     assert memory.stats("docs").episodes == len(first)
+
+
+@pytest.mark.parametrize(
+    ("message", "reason"),
+    [
+        ({"text": "hi", "speaker": "bad \udcff"}, "speaker is not valid Unicode"),
+        ({"text": "hi", "source_id": "\ud800"}, "source_id is not valid Unicode"),
+        ({"text": "hi", "session": "s\udfff"}, "session is not valid Unicode"),
+        ({"text": "hi", "speaker": 7}, "speaker must be a string"),
+        ({"text": "hi", "at": float("nan")}, "not a time"),
+        ({"text": "hi", "at": float("inf")}, "not a time"),
+        ({"text": "hi", "at": 1e20}, "not a time memory can hold"),
+        ({"text": "hi", "at": "0001-01-01T00:00:00+05:00"}, "not a time memory can hold"),
+        ({"text": "next year, then", "at": "9999-12-31T10:00:00"}, "time out of range"),
+        ({"text": "hi", "at": "last tuesday"}, "not an ISO-8601 time"),
+    ],
+)
+def test_bad_message_fields_are_refused_by_position(memory: Memory, message, reason):
+    kept = memory.add("Rui bakes bread.", namespace="v")
+    with pytest.raises(InvalidInputError) as caught:
+        memory.add_messages([{"text": "fine"}, message], namespace="v")
+    assert caught.value.position == 1 and reason in caught.value.reason
+    assert str(caught.value).startswith("message 1: ")
+    assert (
+        memory.stats("v").episodes == 1 and memory.get(kept.id, "v").content == "Rui bakes bread."
+    )
+
+
+def test_far_times_in_text_do_not_fail_the_episode(memory: Memory):
+    ep = memory.add("In 5000 years ago terms, next year is far.", namespace="v", at="9999-12-01")
+    assert ep.status == "processed"
+    for namespace in ("abc\n", "tab\there", "\udcffx"):
+        with pytest.raises(InvalidInputError, match="namespace"):
+            memory.add("hello there", namespace=namespace)

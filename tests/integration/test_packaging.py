@@ -27,6 +27,7 @@ def test_wheel_packages_and_loads_its_resources(tmp_path: Path):
         assert f"graphmem/_resources/cypher/{cypher_file.name}" in names
     assert "graphmem/_resources/agents/README.md" in names
     assert "graphmem/store/sqlite_schema.sql" in names
+    assert "graphmem/py.typed" in names  # type checkers read graphmem's hints
 
     target = tmp_path / "site"
     subprocess.run(
