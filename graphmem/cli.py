@@ -1,4 +1,5 @@
-"""The ``graphmem`` command line: ingest, search, ask, history, stats, rebuild, export, bench."""
+"""The ``graphmem`` command line: ingest, search, ask, history, stats, rebuild, forget, export,
+mcp, bench."""
 
 from __future__ import annotations
 
@@ -166,6 +167,12 @@ def cmd_forget(mem: Memory, args: argparse.Namespace) -> None:
     print(report.model_dump_json())
 
 
+def cmd_mcp(mem: Memory, args: argparse.Namespace) -> None:
+    from .mcp_server import serve
+
+    serve(mem, args.namespace if args.namespace_given else None, args.port if args.http else None)
+
+
 def cmd_export(mem: Memory, args: argparse.Namespace) -> None:
     from .export import export_graph
 
@@ -279,6 +286,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = _command(sub, "forget", "erase a memory, or a whole namespace, for good", cmd_forget)
     p.add_argument("id", nargs="?", help="an episode, unit, entity or summary id")
     p.add_argument("--all", action="store_true", help="erase everything the namespace holds")
+    p = _command(sub, "mcp", "serve memory to agents over MCP (stdio, or --http)", cmd_mcp)
+    p.add_argument("--http", action="store_true", help="streamable HTTP on 127.0.0.1 (not stdio)")
+    p.add_argument("--port", type=_positive, default=8765, help="HTTP port (default 8765)")
     p = _command(sub, "export", "write a namespace's graph as GraphML or JSON", cmd_export)
     p.add_argument("out")
     p.add_argument("--format", choices=["graphml", "json"], default="graphml")
