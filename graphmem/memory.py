@@ -328,6 +328,13 @@ class Memory:
 
         return GraphmemStore(self, dict(ttl) if ttl is not None else None)  # type: ignore[arg-type]
 
+    def as_tools(self, namespace: str = "default") -> list[Any]:
+        """LangChain tools ``remember``, ``recall`` and ``forget`` on this memory, inside
+        ``namespace``, for a tool-calling agent (``model.bind_tools(mem.as_tools("alice"))``)."""
+        from .agent_tools import memory_tools
+
+        return memory_tools(self, check_namespace(namespace))
+
     @property
     def usage(self) -> Usage:
         """LLM calls and tokens per operation (empty in zero-LLM mode)."""
@@ -498,6 +505,10 @@ class AsyncMemory:
     def as_subgraphs(self) -> tuple[Any, Any]:
         """The compiled write and read graphs (``ainvoke`` them)."""
         return self._memory.as_subgraphs()
+
+    def as_tools(self, namespace: str = "default") -> list[Any]:
+        """The memory tools (``ainvoke`` them: they run off the event loop)."""
+        return self._memory.as_tools(namespace)
 
     async def close(self) -> None:
         await asyncio.to_thread(self._memory.close)
