@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from itertools import pairwise
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,6 +20,7 @@ from .llm.base import NOT_IN_MEMORY, Assessment, Comparison, Reply, Route
 from .models import Answer, Episode, Hit
 from .retrieval.context import build_context
 from .store.base import Batch
+from .tracing import Node, traced_node
 
 if TYPE_CHECKING:
     from .memory import Memory
@@ -71,12 +72,7 @@ nonsense, the database away): the episodes stay, marked failed, for ``rebuild()`
 else is a bug, and raises."""
 
 
-class WriteNode(Protocol):
-    """A node of the write graph."""
-
-    __name__: str
-
-    def __call__(self, state: WriteState) -> dict: ...
+WriteNode = Node[WriteState]
 
 
 def _guarded(mem: Memory, node: WriteNode) -> WriteNode:
@@ -145,7 +141,7 @@ def build_write_graph(mem: Memory):
     graph.add_node("store_episodes", store_episodes)
     steps = [("construct", construct), ("judge", judge), ("refresh", refresh), ("commit", commit)]
     for name, node in steps:
-        graph.add_node(name, _guarded(mem, node))
+        graph.add_node(name, traced_node("write", name, _guarded(mem, node), mem.usage_so_far))
     graph.add_edge(START, "store_episodes")
     graph.add_conditional_edges("store_episodes", lambda s: "construct" if s.episodes else END)
     for (name, _), (after, _) in pairwise(steps):
@@ -227,14 +223,14 @@ def build_read_graph(mem: Memory):
             )
         }
 
-    graph = StateGraph(ReadState)
+    graph: StateGraph[ReadState] = StateGraph(ReadState)
     for name, node in (
         ("retrieve", retrieve),
         ("judge", judge),
         ("refresh", refresh),
         ("answer", answer),
     ):
-        graph.add_node(name, node)
+        graph.add_node(name, traced_node("read", name, node, mem.usage_so_far))
     graph.add_edge(START, "retrieve")
     graph.add_edge("retrieve", "judge")
     graph.add_conditional_edges("judge", after_judge, ["retrieve", "refresh", "answer"])

@@ -27,6 +27,7 @@ from .store.base import Batch, GraphStore
 from .store.sqlite import SQLiteStore
 from .text import canonical, check_label, check_text, sentences
 from .timeutil import TimeLike, to_datetime
+from .tracing import span
 
 _NAMESPACE = re.compile(r"[^\x00-\x1f\x7f]{1,256}")
 
@@ -168,9 +169,14 @@ class Memory:
         session: str | None = None,
     ) -> Ingested:
         """``add_messages``, telling which messages were new and which repeats."""
-        ingested = self.store_messages(messages, namespace, session)
-        self._process(namespace, ingested.new)
-        return ingested
+        with span("graphmem.add", self.usage_so_far, namespace=namespace) as current:
+            ingested = self.store_messages(messages, namespace, session)
+            self._process(namespace, ingested.new)
+            if current is not None:
+                current.set_attribute("graphmem.messages", len(ingested.episodes))
+                current.set_attribute("graphmem.stored", len(ingested.new))
+                current.set_attribute("graphmem.skipped", ingested.skipped)
+            return ingested
 
     def store_messages(
         self,
@@ -295,7 +301,11 @@ class Memory:
         check_text(query, "query", self.config.constructor.max_episode_chars)
         check_k(k)
         route = rules.route(query, datetime.now(UTC))  # rules: search costs no model call
-        return self.retriever.search(namespace, query, k, to_datetime(as_of), route)
+        with span("graphmem.search", namespace=namespace, k=k) as current:
+            hits = self.retriever.search(namespace, query, k, to_datetime(as_of), route)
+            if current is not None:
+                current.set_attribute("graphmem.hits", len(hits))
+            return hits
 
     def ask(
         self, question: str, namespace: str = "default", k: int = 10, as_of: TimeLike = None
@@ -307,10 +317,16 @@ class Memory:
         check_text(question, "question", self.config.constructor.max_episode_chars)
         check_k(k)
         _, read = self.as_subgraphs()
-        state = read.invoke(
-            {"query": question, "namespace": namespace, "k": k, "as_of": to_datetime(as_of)}
-        )
-        return state["answer"]
+        with span("graphmem.ask", self.usage_so_far, namespace=namespace, k=k) as current:
+            state = read.invoke(
+                {"query": question, "namespace": namespace, "k": k, "as_of": to_datetime(as_of)}
+            )
+            answer: Answer = state["answer"]
+            if current is not None:
+                current.set_attribute("graphmem.sufficient", answer.sufficient)
+                current.set_attribute("graphmem.rounds", answer.rounds)
+                current.set_attribute("graphmem.evidence", len(answer.evidence))
+            return answer
 
     def as_subgraphs(self) -> tuple[Any, Any]:
         """The compiled LangGraph write and read graphs (see ``graphmem.graphs`` for their
@@ -339,6 +355,11 @@ class Memory:
     def usage(self) -> Usage:
         """LLM calls and tokens per operation (empty in zero-LLM mode)."""
         return self.llm.usage if self.llm is not None else Usage()
+
+    def usage_so_far(self) -> tuple[int, int]:
+        """(model calls, tokens) since this memory opened, for tracing."""
+        usage = self.usage
+        return usage.calls(), usage.tokens()
 
     def history(self, entity: str, namespace: str = "default") -> list[Unit]:
         """Every unit about ``entity`` (name, alias or id), all versions, oldest first."""
