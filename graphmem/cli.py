@@ -379,9 +379,10 @@ def _neo4j_opener(args: argparse.Namespace) -> Callable[..., Memory] | None:
 def _open(args: argparse.Namespace) -> Memory:
     embedder = _embedder(args)
     llm = _llm(args) if args.llm else None
+    progress = False if args.quiet else None
     if (neo4j := _neo4j_opener(args)) is not None:
-        return neo4j(embedder=embedder, llm=llm)
-    return Memory(path=args.path, embedder=embedder, llm=llm)
+        return neo4j(embedder=embedder, llm=llm, progress=progress)
+    return Memory(path=args.path, embedder=embedder, llm=llm, progress=progress)
 
 
 def main(argv: list[str] | None = None) -> int:

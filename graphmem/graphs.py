@@ -141,7 +141,9 @@ def build_write_graph(mem: Memory):
     graph.add_node("store_episodes", store_episodes)
     steps = [("construct", construct), ("judge", judge), ("refresh", refresh), ("commit", commit)]
     for name, node in steps:
-        graph.add_node(name, traced_node("write", name, _guarded(mem, node), mem.usage_so_far))
+        graph.add_node(
+            name, traced_node("write", name, _guarded(mem, node), lambda: mem.usage.totals())
+        )
     graph.add_edge(START, "store_episodes")
     graph.add_conditional_edges("store_episodes", lambda s: "construct" if s.episodes else END)
     for (name, _), (after, _) in pairwise(steps):
@@ -230,7 +232,7 @@ def build_read_graph(mem: Memory):
         ("refresh", refresh),
         ("answer", answer),
     ):
-        graph.add_node(name, traced_node("read", name, node, mem.usage_so_far))
+        graph.add_node(name, traced_node("read", name, node, lambda: mem.usage.totals()))
     graph.add_edge(START, "retrieve")
     graph.add_edge("retrieve", "judge")
     graph.add_conditional_edges("judge", after_judge, ["retrieve", "refresh", "answer"])

@@ -6,10 +6,13 @@ import asyncio
 import copy
 import hashlib
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from tqdm import tqdm
 
 from .agents.constructor import Constructor
 from .agents.judge import Judge
@@ -68,12 +71,13 @@ class Memory:
         llm: LLM | None = None,
         decisions: Decisions | None = None,
         config: Config | None = None,
+        progress: bool | None = None,
     ) -> None:
-        self.config = (
-            copy.deepcopy(config) if config is not None else Config()
-        )  # the caller's stays
+        self.config = copy.deepcopy(config) if config is not None else Config()  # not theirs
         if path is not None:
             self.config.path = Path(path)
+        self.progress = progress
+        """Progress bars on stderr for work of several batches (None: on a terminal only)."""
         self.llm = llm
         if decisions is None and llm is not None:
             from .llm.prompted import PromptedDecisions
@@ -169,7 +173,7 @@ class Memory:
         session: str | None = None,
     ) -> Ingested:
         """``add_messages``, telling which messages were new and which repeats."""
-        with span("graphmem.add", self.usage_so_far, namespace=namespace) as current:
+        with span("graphmem.add", self._usage_totals, namespace=namespace) as current:
             ingested = self.store_messages(messages, namespace, session)
             self._process(namespace, ingested.new)
             if current is not None:
@@ -276,8 +280,16 @@ class Memory:
         stored, marked failed with the reason, for ``rebuild()``."""
         write, _ = self.as_subgraphs()
         size = self.config.constructor.batch_size
-        for start in range(0, len(episodes), size):
-            write.invoke({"namespace": namespace, "episodes": episodes[start : start + size]})
+        quiet = (
+            True if len(episodes) <= size else {True: False, None: None}.get(self.progress, True)
+        )
+        with tqdm(
+            total=len(episodes), desc="memory", unit="msg", disable=quiet, file=sys.stderr
+        ) as bar:
+            for start in range(0, len(episodes), size):
+                part = episodes[start : start + size]
+                write.invoke({"namespace": namespace, "episodes": part})
+                bar.update(len(part))
 
     def rebuild(self, namespace: str = "default") -> int:
         """Process the namespace's pending and failed episodes again; return how many."""
@@ -317,7 +329,7 @@ class Memory:
         check_text(question, "question", self.config.constructor.max_episode_chars)
         check_k(k)
         _, read = self.as_subgraphs()
-        with span("graphmem.ask", self.usage_so_far, namespace=namespace, k=k) as current:
+        with span("graphmem.ask", self._usage_totals, namespace=namespace, k=k) as current:
             state = read.invoke(
                 {"query": question, "namespace": namespace, "k": k, "as_of": to_datetime(as_of)}
             )
@@ -356,10 +368,8 @@ class Memory:
         """LLM calls and tokens per operation (empty in zero-LLM mode)."""
         return self.llm.usage if self.llm is not None else Usage()
 
-    def usage_so_far(self) -> tuple[int, int]:
-        """(model calls, tokens) since this memory opened, for tracing."""
-        usage = self.usage
-        return usage.calls(), usage.tokens()
+    def _usage_totals(self) -> tuple[int, int]:
+        return self.usage.totals()
 
     def history(self, entity: str, namespace: str = "default") -> list[Unit]:
         """Every unit about ``entity`` (name, alias or id), all versions, oldest first."""
@@ -418,9 +428,16 @@ class AsyncMemory:
         llm: LLM | None = None,
         decisions: Decisions | None = None,
         config: Config | None = None,
+        progress: bool | None = None,
     ) -> None:
         self._memory = memory or Memory(
-            path, store=store, embedder=embedder, llm=llm, decisions=decisions, config=config
+            path,
+            store=store,
+            embedder=embedder,
+            llm=llm,
+            decisions=decisions,
+            config=config,
+            progress=progress,
         )
 
     @classmethod

@@ -11,15 +11,18 @@ import hashlib
 import json
 import os
 import queue
+import sys
 import tempfile
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
+from tqdm import tqdm
 
 from .embed import Span, packaged_model_path, pool_spans, unit_rows
 from .errors import GraphmemError
@@ -177,10 +180,14 @@ def exported_model(model_dir: Path, quantized: bool) -> Path:
     if target.exists():
         return target
     fp32 = root / f"minilm-{digest}.onnx"
+    steps: list[tuple[Path, Callable[[Path], None]]] = []
     if not fp32.exists():
-        _atomic(fp32, lambda tmp: _export(model_dir, tmp))
+        steps.append((fp32, partial(_export, model_dir)))
     if quantized:
-        _atomic(target, lambda tmp: _quantize(fp32, tmp))
+        steps.append((target, partial(_quantize, fp32)))
+    with tqdm(steps, desc="preparing MiniLM for ONNX Runtime (once)", file=sys.stderr) as bar:
+        for out, write in bar:
+            _atomic(out, write)
     return target
 
 

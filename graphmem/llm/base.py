@@ -159,3 +159,7 @@ class Usage:
 
     def tokens(self) -> int:
         return sum(op.prompt_tokens + op.completion_tokens for op in self.operations.values())
+
+    def totals(self) -> tuple[int, int]:
+        """(calls, tokens) over every operation."""
+        return self.calls(), self.tokens()

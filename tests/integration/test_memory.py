@@ -443,3 +443,20 @@ def test_far_times_in_text_do_not_fail_the_episode(memory: Memory):
     for namespace in ("abc\n", "tab\there", "\udcffx"):
         with pytest.raises(InvalidInputError, match="namespace"):
             memory.add("hello there", namespace=namespace)
+
+
+def test_work_of_several_batches_shows_progress_unless_asked_not_to(tmp_path, capsys):
+    from graphmem import Config
+
+    config = Config()
+    config.constructor.batch_size = 2
+    rows = [{"text": f"Sol planted row {i} of beans."} for i in range(5)]
+    with Memory(tmp_path / "a", embedder=HashEmbedder(), config=config, progress=True) as mem:
+        mem.add_messages(rows, namespace="p")
+        err = capsys.readouterr().err
+        assert "memory: 100%" in err and "5/5" in err
+        mem.add("One message is one batch: no bar.", namespace="p")
+        assert capsys.readouterr().err == ""
+    with Memory(tmp_path / "b", embedder=HashEmbedder(), config=config, progress=False) as mem:
+        mem.add_messages(rows, namespace="p")
+        assert capsys.readouterr().err == ""
