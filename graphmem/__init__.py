@@ -12,6 +12,7 @@ from .errors import (
 )
 from .memory import AsyncMemory, Memory
 from .models import Entity, Episode, Erasure, Hit, Ingested, Stats, Summary, Unit
+from .retrieval.filters import SearchFilter
 
 __all__ = [
     "AsyncMemory",
@@ -30,6 +31,7 @@ __all__ = [
     "Memory",
     "NotFoundError",
     "RetrievalConfig",
+    "SearchFilter",
     "SentenceTransformerEmbedder",
     "Stats",
     "StoreClosedError",

@@ -117,8 +117,30 @@ def cmd_ingest(mem: Memory, args: argparse.Namespace) -> None:
     print(json.dumps(report))
 
 
+def _filters(args: argparse.Namespace) -> dict[str, Any]:
+    """The search filter the command line's options give."""
+    chosen = {
+        "speakers": args.speaker,
+        "sessions": args.session,
+        "source_ids": args.source_id,
+        "kinds": args.kind,
+        "said_after": args.said_after,
+        "said_before": args.said_before,
+        "valid_after": args.valid_after,
+        "valid_before": args.valid_before,
+    }
+    chosen = {k: v for k, v in chosen.items() if v is not None}
+    if args.history:
+        chosen["include_superseded"] = True
+    if args.no_conflicted:
+        chosen["include_conflicted"] = False
+    return chosen
+
+
 def cmd_search(mem: Memory, args: argparse.Namespace) -> None:
-    hits = mem.search(args.query, namespace=args.namespace, k=args.k, as_of=args.as_of)
+    hits = mem.search(
+        args.query, namespace=args.namespace, k=args.k, as_of=args.as_of, filters=_filters(args)
+    )
     if args.json:
         print(json.dumps([h.model_dump(mode="json") for h in hits], ensure_ascii=False, indent=1))
         return
@@ -274,6 +296,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=_positive, default=10)
     p.add_argument("--as-of", help="ISO-8601 time: what was true then")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--speaker", action="append", help="only what this speaker said (repeatable)")
+    p.add_argument("--session", action="append", help="only this session (repeatable)")
+    p.add_argument("--source-id", action="append", help="only these messages (repeatable)")
+    p.add_argument("--kind", action="append", choices=["unit", "episode", "summary"])
+    for edge in ("said-after", "said-before", "valid-after", "valid-before"):
+        p.add_argument(f"--{edge}", help="ISO-8601 time")
+    p.add_argument("--history", action="store_true", help="also superseded memories")
+    p.add_argument("--no-conflicted", action="store_true", help="leave out conflicted memories")
     p = _command(sub, "ask", "answer a question from memory, with citations", cmd_ask)
     p.add_argument("question")
     p.add_argument("-k", type=_positive, default=10)

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from .errors import GraphmemError
 from .memory import Memory
 from .models import Hit
+from .retrieval.filters import SearchFilter
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -104,11 +105,18 @@ def build_server(mem: Memory, namespace: str | None = None) -> MCPServer:
     @server.tool()
     @_plain
     def recall(
-        query: str, namespace: str | None = None, k: int = 10, as_of: str | None = None
+        query: str,
+        namespace: str | None = None,
+        k: int = 10,
+        as_of: str | None = None,
+        filters: SearchFilter | None = None,
     ) -> list[dict[str, Any]]:
         """The k memories most relevant to `query`, best first (as memory stood at `as_of`, an
-        ISO-8601 time, if given): text, kind, score, times, status and your source ids."""
-        return [_hit(h) for h in mem.search(query, namespace=tenant(namespace), k=k, as_of=as_of)]
+        ISO-8601 time, if given), among those `filters` admits (speakers, sessions, source_ids,
+        kinds, said/valid time ranges, include_superseded): text, kind, score, times, status
+        and your source ids."""
+        hits = mem.search(query, namespace=tenant(namespace), k=k, as_of=as_of, filters=filters)
+        return [_hit(h) for h in hits]
 
     @server.tool()
     @_plain

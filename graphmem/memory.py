@@ -25,6 +25,7 @@ from .llm import rules
 from .llm.base import LLM, Decisions, Usage
 from .llm.zero import ZeroLLM
 from .models import Answer, Episode, Erasure, Hit, Ingested, Stats, Unit
+from .retrieval.filters import SearchFilter
 from .retrieval.search import Retriever
 from .store.base import Batch, GraphStore
 from .store.sqlite import SQLiteStore
@@ -305,16 +306,25 @@ class Memory:
 
     # -- read path ----------------------------------------------------------------------------
     def search(
-        self, query: str, namespace: str = "default", k: int = 10, as_of: TimeLike = None
+        self,
+        query: str,
+        namespace: str = "default",
+        k: int = 10,
+        as_of: TimeLike = None,
+        filters: SearchFilter | Mapping[str, Any] | None = None,
     ) -> list[Hit]:
-        """The ``k`` most relevant memories, best first. An unknown namespace holds nothing."""
+        """The ``k`` most relevant memories, best first, among those ``filters`` admits (a
+        ``SearchFilter`` or a dict of its fields: speakers, sessions, source_ids, kinds,
+        said_after/before, valid_after/before, include_superseded, include_conflicted). An
+        unknown namespace holds nothing."""
         self._check_open()
         check_namespace(namespace)
         check_text(query, "query", self.config.constructor.max_episode_chars)
         check_k(k)
+        chosen = SearchFilter.of(filters)
         route = rules.route(query, datetime.now(UTC))  # rules: search costs no model call
         with span("graphmem.search", namespace=namespace, k=k) as current:
-            hits = self.retriever.search(namespace, query, k, to_datetime(as_of), route)
+            hits = self.retriever.search(namespace, query, k, to_datetime(as_of), route, chosen)
             if current is not None:
                 current.set_attribute("graphmem.hits", len(hits))
             return hits
@@ -501,9 +511,14 @@ class AsyncMemory:
         )
 
     async def search(
-        self, query: str, namespace: str = "default", k: int = 10, as_of: TimeLike = None
+        self,
+        query: str,
+        namespace: str = "default",
+        k: int = 10,
+        as_of: TimeLike = None,
+        filters: SearchFilter | Mapping[str, Any] | None = None,
     ) -> list[Hit]:
-        return await asyncio.to_thread(self._memory.search, query, namespace, k, as_of)
+        return await asyncio.to_thread(self._memory.search, query, namespace, k, as_of, filters)
 
     async def ask(
         self, question: str, namespace: str = "default", k: int = 10, as_of: TimeLike = None

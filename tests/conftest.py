@@ -4,6 +4,8 @@ the Neo4j server that tools/neo4j/with-neo4j starts (GRAPHMEM_NEO4J_URI)."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -73,3 +75,40 @@ def minilm() -> Embedder:
     embedder = default_embedder()
     embedder.embed(["warm up"])
     return embedder
+
+
+def run_cli(
+    tmp_path: Path, *args: str, store: tuple[str, ...] = (), password: str | None = None
+) -> subprocess.CompletedProcess:
+    """The CLI on the embedded store in tmp_path, or on ``store`` (``--uri URI --user U``)."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {k: v for k, v in env.items() if not k.endswith("NEO4J_PASSWORD")}
+    if password:
+        env["GRAPHMEM_NEO4J_PASSWORD"] = password
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "graphmem",
+            *(store or ("--path", str(tmp_path / "store"))),
+            "--embedder",
+            "hash",
+            "-q",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+
+
+@pytest.fixture
+def cli(store_kind: str, tmp_path: Path, request: pytest.FixtureRequest):
+    """The CLI on a fresh store of each kind: the embedded folder, or ``--uri`` on Neo4j."""
+    if store_kind == "sqlite":
+        return lambda *args: run_cli(tmp_path, *args)
+    uri, auth = request.getfixturevalue("neo4j_server")
+    wipe_neo4j(uri, auth)
+    store = ("--uri", uri, "--user", auth[0]) if auth else ("--uri", uri)
+    return lambda *args: run_cli(tmp_path, *args, store=store, password=auth and auth[1])

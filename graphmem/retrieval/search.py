@@ -17,6 +17,7 @@ from ..llm.zero import find_mentions
 from ..models import Episode, Hit, Unit
 from ..store.base import GraphStore, Label
 from ..temporal import find_times
+from .filters import SearchFilter
 from .ppr import PPRGraph, personalized_pagerank
 
 PASSAGE_LABELS: tuple[Label, ...] = ("unit", "episode")
@@ -187,6 +188,7 @@ class Retriever:
         k: int,
         as_of: datetime | None = None,
         route: Route | None = None,
+        filters: SearchFilter | None = None,
     ) -> list[Hit]:
         """The ``k`` best hits valid at ``as_of`` (default: what memory believes now), shaped by
         the route: verbatim questions get the raw episodes, abstract ones session summaries
@@ -198,12 +200,21 @@ class Retriever:
         ranked = self.rank(namespace, query, vector)
         if as_of is None:
             ranked = self._current_first(namespace, ranked)
-        hits = self._next_hops(namespace, self._hits(namespace, ranked, k, as_of), ranked, as_of)
+        first = self._hits(namespace, ranked, k, as_of, filters)
+        hits = self._next_hops(namespace, first, ranked, as_of)
         if intent == "verbatim":
-            return self._episodes_of(namespace, hits)[:k]
-        if intent == "abstract":
-            return (self._summary_hits(namespace, query, vector, min(3, k)) + hits)[:k]
-        return hits
+            hits = self._episodes_of(namespace, hits)
+        elif intent == "abstract":
+            hits = self._summary_hits(namespace, query, vector, min(3, k)) + hits
+        return self._admitted(namespace, hits, filters)[:k]
+
+    def _admitted(self, namespace: str, hits: list[Hit], filters: SearchFilter | None) -> list[Hit]:
+        """The hits ``filters`` admits (all without one)."""
+        if filters is None:
+            return hits
+        ids = list(dict.fromkeys(e for h in hits for e in h.episode_ids))
+        episodes = {e.id: e for e in self.store.get_episodes(namespace, ids)}
+        return [h for h in hits if filters.admits(h, episodes)]
 
     def _current_first(
         self, namespace: str, ranked: list[tuple[str, float]]
@@ -301,8 +312,15 @@ class Retriever:
         ]
 
     def _hits(
-        self, namespace: str, ranked: list[tuple[str, float]], k: int, as_of: datetime | None
+        self,
+        namespace: str,
+        ranked: list[tuple[str, float]],
+        k: int,
+        as_of: datetime | None,
+        filters: SearchFilter | None = None,
     ) -> list[Hit]:
+        """The first ``k`` ranked passages that hold (at ``as_of``) and pass ``filters``."""
+        history = filters is not None and filters.include_superseded
         hits: list[Hit] = []
         cited: set[str] = set()
         shown: dict[
@@ -320,15 +338,22 @@ class Retriever:
             for node_id, score in page:
                 if node_id in units:
                     unit = units[node_id]
-                    if _valid(unit, as_of) and any(shown.get(e, 0) < cap for e in unit.episode_ids):
-                        hits.append(_unit_hit(unit, score, episodes))
+                    held = _valid(unit, as_of) or (history and unit.status == "superseded")
+                    hit = _unit_hit(unit, score, episodes)
+                    if filters is not None and not filters.admits(hit, episodes):
+                        continue
+                    if held and any(shown.get(e, 0) < cap for e in unit.episode_ids):
+                        hits.append(hit)
                         cited.update(unit.episode_ids)
                         for e in unit.episode_ids:
                             shown[e] = shown.get(e, 0) + 1
                 elif node_id in episodes and node_id not in cited:
                     ep = episodes[node_id]
+                    hit = _episode_hit(ep, score)
+                    if filters is not None and not filters.admits(hit, episodes):
+                        continue
                     if as_of is None or ep.occurred_at <= as_of:
-                        hits.append(_episode_hit(ep, score))
+                        hits.append(hit)
                         cited.add(node_id)
                         shown[node_id] = shown.get(node_id, 0) + 1
                 if len(hits) >= k:

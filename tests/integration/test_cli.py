@@ -9,46 +9,8 @@ import sys
 from pathlib import Path
 
 import networkx as nx
-import pytest
 
-from tests.conftest import wipe_neo4j
-
-
-def graphmem(
-    tmp_path: Path, *args: str, store: tuple[str, ...] = (), password: str | None = None
-) -> subprocess.CompletedProcess:
-    """The CLI on the embedded store in tmp_path, or on ``store`` (``--uri URI --user U``)."""
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    env = {k: v for k, v in env.items() if not k.endswith("NEO4J_PASSWORD")}
-    if password:
-        env["GRAPHMEM_NEO4J_PASSWORD"] = password
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "graphmem",
-            *(store or ("--path", str(tmp_path / "store"))),
-            "--embedder",
-            "hash",
-            "-q",
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-    )
-
-
-@pytest.fixture
-def cli(store_kind: str, tmp_path: Path, request: pytest.FixtureRequest):
-    """The CLI on a fresh store of each kind: the embedded folder, or ``--uri`` on Neo4j."""
-    if store_kind == "sqlite":
-        return lambda *args: graphmem(tmp_path, *args)
-    uri, auth = request.getfixturevalue("neo4j_server")
-    wipe_neo4j(uri, auth)
-    store = ("--uri", uri, "--user", auth[0]) if auth else ("--uri", uri)
-    return lambda *args: graphmem(tmp_path, *args, store=store, password=auth and auth[1])
+from tests.conftest import run_cli as graphmem
 
 
 def test_ingest_search_history_stats_export(tmp_path, cli):

@@ -51,6 +51,12 @@ async def _exercise(session: ClientSession) -> None:
     found = await session.call_tool("recall", {"query": "cat name", "namespace": "alice", "k": 3})
     hits = found.structured_content["result"] if found.structured_content else _data(found)
     assert "Miso" in hits[0]["text"] and hits[0]["source_ids"] == ["m1"]
+    only = await session.call_tool(
+        "recall",
+        {"query": "cat Lisbon", "namespace": "alice", "filters": {"source_ids": ["m2"]}},
+    )
+    kept = only.structured_content["result"] if only.structured_content else _data(only)
+    assert kept and all(h["source_ids"] == ["m2"] for h in kept)
     other = await session.call_tool("recall", {"query": "cat name", "namespace": "bob"})
     assert not other.is_error and "Miso" not in str(other.content)  # tenants stay apart
     bad = await session.call_tool("recall", {"query": "cat", "namespace": "alice", "k": 0})
