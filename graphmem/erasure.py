@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from .agents.constructor import Constructor, summary_id
 from .agents.topics import TOPIC_TYPES, rebuilt_topic, topic_id
+from .decisions import rules
 from .errors import NotFoundError
-from .llm import rules
 from .models import Erasure, Summary
 from .store.base import Batch, Erased, GraphStore
 

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from .agents.judge import Review
+from .decisions.base import NOT_IN_MEMORY, Assessment, Comparison, Reply, Route
 from .errors import EmbedderMismatchError, LLMError, StoreUnavailableError
-from .llm.base import NOT_IN_MEMORY, Assessment, Comparison, Reply, Route
 from .models import Answer, Episode, Hit
 from .retrieval.context import build_context
 from .store.base import Batch

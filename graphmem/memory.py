@@ -18,12 +18,13 @@ from .agents.constructor import Constructor
 from .agents.judge import Judge
 from .agents.refresher import Refresher
 from .config import Config
+from .decisions import rules
+from .decisions.base import Decisions
+from .decisions.zero import ZeroLLM
 from .embed import Embedder, default_embedder
 from .erasure import Eraser
 from .errors import InvalidInputError, NotFoundError, StoreClosedError
-from .llm import rules
-from .llm.base import LLM, Decisions, Usage
-from .llm.zero import ZeroLLM
+from .llm.base import LLM, Usage
 from .models import Answer, Episode, Erasure, Hit, Ingested, Stats, Unit
 from .retrieval.filters import SearchFilter
 from .retrieval.search import Retriever
@@ -81,7 +82,7 @@ class Memory:
         """Progress bars on stderr for work of several batches (None: on a terminal only)."""
         self.llm = llm
         if decisions is None and llm is not None:
-            from .llm.prompted import PromptedDecisions
+            from .decisions.prompted import PromptedDecisions
 
             decisions = PromptedDecisions(llm, self.config.constructor.llm_batch_size)
         self.decisions: Decisions = decisions or ZeroLLM()

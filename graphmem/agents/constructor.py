@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 import numpy as np
 
 from ..config import ConstructorConfig
+from ..decisions.base import Decisions, UnitDraft
+from ..decisions.zero import document_topic
 from ..embed import Embedder, Span, embed_passages, unit_rows
 from ..embedder_guard import EmbedderGuard
-from ..llm.base import Decisions, UnitDraft
-from ..llm.zero import document_topic
 from ..models import ENTITY_NAMESPACE, Episode, Involvement, Summary, Unit
 from ..store.base import Batch, GraphStore
 from ..text import canonical, clean

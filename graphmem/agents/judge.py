@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from itertools import combinations
 from operator import itemgetter
 
-from ..llm.base import Comparison, Decisions, Verdict
-from ..llm.denials import contradiction, denied_words
-from ..llm.rules import same_slot, slot_key, terms
-from ..llm.slots import single_valued
-from ..llm.values import new_value_words, states_values, value_change
+from ..decisions.base import Comparison, Decisions, Verdict
+from ..decisions.rules import same_slot, slot_key, terms
+from ..heuristics.denials import contradiction, denied_words
+from ..heuristics.slots import single_valued
+from ..heuristics.values import new_value_words, states_values, value_change
 from ..models import Unit
 from ..store.base import GraphStore, UnitSketch
 from ..text import canonical

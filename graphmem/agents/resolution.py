@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ..decisions.base import MentionDraft
 from ..embed import Embedder
-from ..llm.base import MentionDraft
 from ..models import Entity, entity_id
 from ..store.base import GraphStore
 from ..text import canonical

@@ -1,7 +1,5 @@
-"""The agents' decisions: deterministic rules (``ZeroLLM``) or a model (``PromptedDecisions`` over
-an ``LLM`` such as ``OpenAICompatibleLLM``)."""
+"""The model client: the ``LLM`` protocol, its ``Usage``, and ``OpenAICompatibleLLM``."""
 
-from .base import LLM, Decisions, Extraction, MentionDraft, UnitDraft, Usage
-from .zero import ZeroLLM
+from .base import LLM, Usage
 
-__all__ = ["LLM", "Decisions", "Extraction", "MentionDraft", "UnitDraft", "Usage", "ZeroLLM"]
+__all__ = ["LLM", "Usage"]

@@ -10,10 +10,10 @@ from datetime import UTC, date, datetime
 import numpy as np
 
 from ..config import RetrievalConfig
+from ..decisions.base import Route
+from ..decisions.zero import find_mentions
 from ..embed import Embedder
 from ..embedder_guard import EmbedderGuard
-from ..llm.base import Route
-from ..llm.zero import find_mentions
 from ..models import Episode, Hit, Unit
 from ..store.base import GraphStore, Label
 from ..temporal import find_times

@@ -1,8 +1,8 @@
 from datetime import UTC, datetime, timedelta
 
-from graphmem.llm.base import Comparison
-from graphmem.llm.denials import contradiction, denial, denied_words
-from graphmem.llm.rules import compare
+from graphmem.decisions.base import Comparison
+from graphmem.decisions.rules import compare
+from graphmem.heuristics.denials import contradiction, denial, denied_words
 from graphmem.models import Involvement, Unit
 
 APRIL_10 = datetime(2024, 4, 10, tzinfo=UTC)

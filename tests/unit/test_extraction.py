@@ -1,7 +1,7 @@
 from datetime import UTC, datetime
 
-from graphmem.llm import ZeroLLM
-from graphmem.llm.slots import Slot, find_slot
+from graphmem.decisions import ZeroLLM
+from graphmem.heuristics.slots import Slot, find_slot
 from graphmem.models import Episode
 from graphmem.text import canonical, check_text, sentences
 
@@ -94,7 +94,7 @@ def test_every_unit_of_a_document_chunk_involves_its_topic():
 
 
 def test_sentence_openers_are_not_part_of_names():
-    from graphmem.llm.zero import find_mentions
+    from graphmem.decisions.zero import find_mentions
 
     assert "gallu" in find_mentions("If Gallu is a demon, what is Lilu?", [])
     assert "christopher nolan" in find_mentions("Are Christopher Nolan and Ana friends?", [])

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from graphmem.agents.resolution import EntityResolver
+from graphmem.decisions.base import MentionDraft
 from graphmem.embed import HashEmbedder
-from graphmem.llm.base import MentionDraft
 from graphmem.models import entity_id
 from graphmem.store.base import Batch
 from graphmem.store.sqlite import SQLiteStore

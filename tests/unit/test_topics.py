@@ -9,7 +9,7 @@ import numpy as np
 from graphmem import HashEmbedder, Memory
 from graphmem.agents.constructor import summary_id
 from graphmem.agents.topics import digest, topic_id
-from graphmem.llm.base import Route
+from graphmem.decisions.base import Route
 
 FACTS = [
     "Atlas shipped its first release in May.",

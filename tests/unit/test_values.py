@@ -1,6 +1,6 @@
 from datetime import UTC, datetime
 
-from graphmem.llm.values import new_value_words, stated_values, value_change
+from graphmem.heuristics.values import new_value_words, stated_values, value_change
 from graphmem.models import Involvement, Unit
 
 APRIL_10 = datetime(2024, 4, 10, tzinfo=UTC)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from ..heuristics.denials import contradiction
+from ..heuristics.slots import single_valued
+from ..heuristics.values import PRESENT_TENSE, value_change
 from ..models import Episode, Hit, Unit
 from ..temporal import find_times
 from ..text import STOP_WORDS, canonical, query_terms, sentences
 from .base import NOT_IN_MEMORY, Assessment, Comparison, Reply, Route, Verdict
-from .denials import contradiction
-from .slots import single_valued
-from .values import PRESENT_TENSE, value_change
 
 _VERBATIM = re.compile(
     r"\b(exact(?:ly)?|verbatim|word for word|quote|wording|what did \w+ (?:say|write|tell))\b|\"[^\"]+\"",

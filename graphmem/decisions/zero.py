@@ -11,6 +11,7 @@ import re
 from collections import defaultdict
 from datetime import datetime
 
+from ..heuristics.slots import find_slot
 from ..models import Episode, Hit, UnitKind
 from ..temporal import MONTHS, WEEKDAYS, TimeMention, find_times
 from ..text import STOP_WORDS, canonical, sentences
@@ -25,7 +26,6 @@ from .base import (
     UnitDraft,
     Verdict,
 )
-from .slots import find_slot
 
 _NAME = re.compile(
     r"\b[A-Z][\w'’&.-]*(?:\s+(?:of|the|de|da|van|von|del|la|le|&)?\s*[A-Z][\w'’&-]*)*"

@@ -16,12 +16,12 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ..errors import LLMError
+from ..llm.base import LLM
 from ..models import Episode, Hit, UnitKind
 from ..resources import prompts
 from ..timeutil import to_datetime
 from . import rules
 from .base import (
-    LLM,
     NOT_IN_MEMORY,
     Assessment,
     Comparison,

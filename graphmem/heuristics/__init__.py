@@ -1,0 +1,1 @@
+"""Text rules the zero-LLM decisions and the Judge share: slots, stated values, denials."""
