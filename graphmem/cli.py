@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .benchmarks.splits import SPLITS
+from .config import Config, with_settings
 from .embed import EMBEDDERS, default_embedder, make_embedder
 from .errors import GraphmemError, InvalidInputError
 from .memory import Memory
@@ -204,6 +205,8 @@ def cmd_export(mem: Memory, args: argparse.Namespace) -> None:
 
 
 def _bench_report(args: argparse.Namespace, report: dict[str, Any]) -> None:
+    if getattr(args, "set", None):
+        report["settings"] = args.set  # an ablation: what was changed
     text = json.dumps(report, indent=1)
     if args.json:
         Path(args.json).write_text(text + "\n", "utf-8")
@@ -224,6 +227,7 @@ def cmd_bench_locomo(mem: Memory | None, args: argparse.Namespace) -> None:
         llm=llm,
         neo4j=_neo4j_opener(args),
         split=args.split,
+        config=_bench_config(args),
     )
     _bench_report(args, report)
 
@@ -240,6 +244,7 @@ def cmd_bench_beam(mem: Memory | None, args: argparse.Namespace) -> None:
         progress=not args.quiet,
         llm=llm,
         split=args.split,
+        config=_bench_config(args),
     )
     _bench_report(args, report)
 
@@ -248,7 +253,14 @@ def cmd_bench_multihop(mem: Memory | None, args: argparse.Namespace) -> None:
     from .benchmarks import multihop
 
     ks = [int(k) for k in args.k.split(",")]
-    report = multihop.run(Path(args.data), ks, _embedder(args), limit=args.limit, split=args.split)
+    report = multihop.run(
+        Path(args.data),
+        ks,
+        _embedder(args),
+        limit=args.limit,
+        split=args.split,
+        config=_bench_config(args),
+    )
     _bench_report(args, report)
 
 
@@ -376,6 +388,13 @@ def _bench(sub, name: str, help: str, run, split: bool = True) -> argparse.Argum
     p.add_argument("--json", help="also write the report to this file")
     if split:
         p.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="SECTION.FIELD=VALUE",
+            help="run with a setting changed (e.g. retrieval.next_hops=0): an ablation",
+        )
+        p.add_argument(
             "--split",
             choices=SPLITS,
             default="all",
@@ -384,6 +403,10 @@ def _bench(sub, name: str, help: str, run, split: bool = True) -> argparse.Argum
         )
     p.set_defaults(run=run, standalone=True)
     return p
+
+
+def _bench_config(args: argparse.Namespace) -> Config:
+    return with_settings(Config(), args.set)
 
 
 def _embedder(args: argparse.Namespace, default: str | None = None):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+
+from .errors import InvalidInputError
 
 
 @dataclass
@@ -100,3 +103,38 @@ class Config:
     retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
     constructor: ConstructorConfig = field(default_factory=ConstructorConfig)
     agents: AgentConfig = field(default_factory=AgentConfig)
+
+
+def with_settings(config: Config, settings: list[str]) -> Config:
+    """``config`` with ``section.field=value`` settings applied (``value`` read as JSON when it
+    parses, else as text; ``retrieval.edge_weights.NEXT=0`` sets one key of a dict field): how a
+    benchmark runs without a rule, to measure what the rule does."""
+    for setting in settings:
+        path, sep, raw = setting.partition("=")
+        if not sep:
+            raise InvalidInputError(f"a setting is section.field=value, got {setting!r}")
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        *parents, last = path.split(".")
+        target: object = config
+        for name in parents:
+            target = _field(target, name, setting)
+        if isinstance(target, dict):
+            if last not in target:
+                raise InvalidInputError(f"no setting {path!r} (have {sorted(target)})")
+            target[last] = value
+        else:
+            _field(target, last, setting)
+            setattr(target, last, value)
+    return config
+
+
+def _field(target: object, name: str, setting: str) -> object:
+    if isinstance(target, dict):
+        if name in target:
+            return target[name]
+    elif name in {f.name for f in fields(target)}:  # type: ignore[arg-type]
+        return getattr(target, name)
+    raise InvalidInputError(f"no setting {name!r} in {setting!r}")

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from ..config import Config
 from ..embed import Embedder
 from ..errors import InvalidInputError
 from ..llm.base import LLM
@@ -179,6 +180,7 @@ def run(
     progress: bool = True,
     llm: LLM | None = None,
     split: str = "all",
+    config: Config | None = None,
 ) -> dict[str, Any]:
     folders = pick(chat_folders(data), split)[:limit]
     skipped: dict[str, int] = {}
@@ -188,7 +190,10 @@ def run(
     evidence_recall: dict[str, dict[str, list[float]]] = {s: {} for s in systems}
     clock = Stopwatch()
     ingest_s, count = 0.0, 0
-    with tempfile.TemporaryDirectory() as tmp, Memory(path=tmp, embedder=embedder, llm=llm) as mem:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        Memory(path=tmp, embedder=embedder, llm=llm, config=config) as mem,
+    ):
         for folder in folders:
             namespace = f"beam-{folder.name}"
             chat = json.loads((folder / "chat.json").read_text("utf-8"))

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ..config import Config
 from ..embed import Embedder
 from ..llm.base import LLM
 from ..memory import Memory
@@ -100,6 +101,7 @@ def run(
     llm: LLM | None = None,
     neo4j: Callable[..., Memory] | None = None,
     split: str = "all",
+    config: Config | None = None,
 ) -> dict[str, Any]:
     """Recall of graphmem on the embedded store (and, given ``neo4j``, an opener of Memory on a
     Neo4j server, on that store too: "graphmem-neo4j") beside the dense and BM25 baselines."""
@@ -107,11 +109,13 @@ def run(
     depth = max(ks)
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         stores = {
-            "graphmem": _Store(stack.enter_context(Memory(path=tmp, embedder=embedder, llm=llm)))
+            "graphmem": _Store(
+                stack.enter_context(Memory(path=tmp, embedder=embedder, llm=llm, config=config))
+            )
         }
         if neo4j is not None:
             stores["graphmem-neo4j"] = _Store(
-                stack.enter_context(neo4j(embedder=embedder, llm=llm))
+                stack.enter_context(neo4j(embedder=embedder, llm=llm, config=config))
             )
         systems = (*stores, "dense", "bm25")
         scores: dict[str, dict[int, dict[str, list[float]]]] = {

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ..config import Config
 from ..embed import Embedder
 from ..errors import InvalidInputError
 from ..memory import Memory
@@ -59,7 +60,12 @@ def gold_titles(question: dict[str, Any]) -> list[str]:
 
 
 def run(
-    data: Path, ks: list[int], embedder: Embedder, limit: int | None = None, split: str = "all"
+    data: Path,
+    ks: list[int],
+    embedder: Embedder,
+    limit: int | None = None,
+    split: str = "all",
+    config: Config | None = None,
 ) -> dict[str, Any]:
     questions_file, corpus_file = find_files(data)
     questions = pick(json.loads(questions_file.read_text("utf-8")), split)[:limit]
@@ -70,7 +76,10 @@ def run(
     systems = ("graphmem", "dense", "bm25")
     scores: dict[str, dict[int, list[float]]] = {s: {k: [] for k in ks} for s in systems}
     clock = Stopwatch()
-    with tempfile.TemporaryDirectory() as tmp, Memory(path=tmp, embedder=embedder) as mem:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        Memory(path=tmp, embedder=embedder, config=config) as mem,
+    ):
         start = time.perf_counter()
         mem.add_messages(
             [

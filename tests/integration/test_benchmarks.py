@@ -269,3 +269,16 @@ def test_bench_beam_splits_chats_and_counts_what_it_cannot_score(tmp_path):
         "knowledge_update": 1
     }
     assert valid["questions"]["knowledge_update"] == 2 and valid["split"] == "validate"
+
+
+def test_bench_runs_an_ablation_with_a_setting_changed(tmp_path):
+    data = tmp_path / "hotpot"
+    data.mkdir()
+    (data / "hotpotqa_train.json").write_text(json.dumps(HOTPOT))
+    (data / "hotpotqa_train_corpus.json").write_text(json.dumps(CORPUS))
+    plain = _bench(["multihop", "--data", str(data)], tmp_path / "a.json")
+    ablated = _bench(
+        ["multihop", "--data", str(data), "--set", "retrieval.next_hops=0"], tmp_path / "b.json"
+    )
+    assert ablated["settings"] == ["retrieval.next_hops=0"] and "settings" not in plain
+    assert set(ablated["systems"]) == set(plain["systems"])
