@@ -250,3 +250,9 @@ WHERE e.namespace = $namespace AND e.expires_at <= $now
 RETURN e.id AS id
 ORDER BY e.expires_at
 LIMIT $limit
+
+// name: holds_source
+MATCH (e:Episode)
+WHERE e.namespace = $namespace AND e.source STARTS WITH $prefix
+RETURN e.id AS id
+LIMIT 1

@@ -282,13 +282,18 @@ class GraphmemStore(BaseStore):
     def _namespaces_under(self, prefix: tuple[str, ...]) -> list[str]:
         return [
             ns
-            for ns in self.memory.namespaces()
+            for ns in self._item_namespaces()
             if from_namespace(ns)[: len(prefix)] == tuple(prefix)
         ]
 
+    def _item_namespaces(self) -> list[str]:
+        """The namespaces that hold store values (not those written only through Memory)."""
+        holds = self.memory.store.holds_source
+        return [ns for ns in self.memory.namespaces() if holds(ns, SOURCE) or holds(ns, UNINDEXED)]
+
     def _list_namespaces(self, op: ListNamespacesOp) -> list[tuple[str, ...]]:
         found: dict[tuple[str, ...], None] = {}
-        for ns in self.memory.namespaces():
+        for ns in self._item_namespaces():
             labels = from_namespace(ns)
             if all(_match(labels, c) for c in op.match_conditions or ()):
                 found[labels[: op.max_depth] if op.max_depth else labels] = None

@@ -174,6 +174,9 @@ class GraphStore(Protocol):
     def episodes_by_source(self, namespace: str, source_ids: list[str]) -> list[Episode]:
         """Episodes with one of these ``source_id`` values, oldest first."""
 
+    def holds_source(self, namespace: str, prefix: str) -> bool:
+        """Whether the namespace holds an episode whose ``source`` starts with ``prefix``."""
+
     def speakers(self, namespace: str, ids: list[str]) -> dict[str, set[str | None]]:
         """Who said each of these passages: an episode's speaker, the speakers of the episodes a
         unit was built from. Ids of neither are left out."""

@@ -372,6 +372,9 @@ class Neo4jStore:
         rows = self._q("read", "get_episodes", namespace=namespace, ids=ids) if ids else []
         return ordered_like(ids, [episode_from(r["node"]) for r in rows])
 
+    def holds_source(self, namespace: str, prefix: str) -> bool:
+        return bool(self._q("read", "holds_source", namespace=namespace, prefix=prefix))
+
     def session_episodes(self, namespace: str, session: str) -> list[Episode]:
         rows = self._q("read", "session_episodes", namespace=namespace, session=session)
         return [episode_from(r["node"]) for r in rows]

@@ -780,6 +780,10 @@ class SQLiteStore:
         )
         return [_episode(r) for r in rows]
 
+    def holds_source(self, namespace: str, prefix: str) -> bool:
+        sql = "SELECT 1 FROM episodes WHERE namespace = ? AND substr(source, 1, ?) = ? LIMIT 1"
+        return bool(self._query(sql, (namespace, len(prefix), prefix)))
+
     def speakers(self, namespace: str, ids: list[str]) -> dict[str, set[str | None]]:
         if not ids:
             return {}

@@ -502,3 +502,10 @@ def test_summary_rewrite_replaces_text_vector_and_cover(store, ns, world):
     assert store.stats(ns).summaries == 1
     store.write(Batch(ns, summaries=[second.model_copy(update={"covers": [world["e2"].id]})]))
     assert store.get_summaries(ns, [first.id])[0].covers == [world["e2"].id]
+
+
+def test_holds_source_by_prefix(store, ns, world):
+    store.write(Batch(ns, episodes=[episode(ns, "A stored value.", source="store:text")]))
+    assert store.holds_source(ns, "store:") and store.holds_source(ns, "message")
+    assert not store.holds_source(ns, "store-unindexed:")
+    assert not store.holds_source(ns + "-other", "store:")

@@ -190,3 +190,11 @@ def test_the_ttl_sweeper_runs_in_the_background(memory: Memory) -> None:
         time.sleep(0.1)
     assert store.stop_ttl_sweeper(timeout=10)
     assert memory.store.episodes_by_source("s", ["k"]) == []
+
+
+def test_list_namespaces_names_only_namespaces_holding_store_values(memory: Memory) -> None:
+    store = memory.as_store()
+    store.put(("users", "ann"), "k", {"text": "Ann likes figs."})
+    memory.add("Written through Memory, not the store.", namespace="users.zed")
+    assert store.list_namespaces(prefix=("users",)) == [("users", "ann")]
+    assert [i.key for i in store.search(("users",))] == ["k"]
