@@ -103,7 +103,8 @@ def cmd_ingest(mem: Memory, args: argparse.Namespace) -> None:
             mem.check_messages([msg for _, msg in rows], namespace=ns)
         except InvalidInputError as exc:
             where = f"{path}:{rows[exc.position][0]}" if exc.position is not None else str(path)
-            raise CLIError(f"{where}: {exc.reason}") from None
+            reason = exc.reason.replace("use add_document()", "use ingest --document")
+            raise CLIError(f"{where}: {reason}") from None
     added = skipped = failed = 0
     with _progress(sum(map(len, groups.values())), "ingest", args.quiet) as bar:
         for ns, rows in groups.items():

@@ -158,6 +158,11 @@ def test_namespace_after_the_command_forget_and_odd_input(tmp_path, cli):
     seps = tmp_path / "seps.jsonl"
     seps.write_text(json.dumps({"text": "one\u2028two \u0085 three"}, ensure_ascii=False) + "\n")
     assert json.loads(cli("ingest", str(seps), "-n", "rosa").stdout)["ingested"] == 1
+    long = tmp_path / "long.txt"
+    long.write_text("word " * 25_000)
+    out = cli("ingest", str(long), "-n", "rosa")
+    assert out.returncode == 1 and "use ingest --document" in out.stderr
+    assert json.loads(cli("ingest", str(long), "-n", "rosa", "--document").stdout)["chunks"] > 1
     for args in (("ingest", str(notes), "--batch", "0"), ("ask", "q", "-k", "0")):
         out = cli(*args)
         assert out.returncode == 2 and "must be 1 or more" in out.stderr.splitlines()[-1]

@@ -198,3 +198,32 @@ def test_list_namespaces_names_only_namespaces_holding_store_values(memory: Memo
     memory.add("Written through Memory, not the store.", namespace="users.zed")
     assert store.list_namespaces(prefix=("users",)) == [("users", "ann")]
     assert [i.key for i in store.search(("users",))] == ["k"]
+
+
+def test_store_batches_paginate_and_match_namespaces_as_langgraph_does(memory: Memory) -> None:
+    from langgraph.store.base import GetOp, ListNamespacesOp, MatchCondition, PutOp, SearchOp
+
+    store = memory.as_store()
+    for ns in (("t", "docs", "public"), ("t", "docs", "private"), ("t", "img", "public")):
+        store.put(ns, "k", {"kind": ns[1], "who": ns[2]})
+    results = store.batch(
+        [
+            GetOp(("t", "docs", "public"), "k"),
+            PutOp(("t", "extra"), "k2", {"kind": "extra"}),
+            SearchOp(("t",), filter={"who": "public"}, limit=10, offset=0),
+            ListNamespacesOp(match_conditions=(MatchCondition("suffix", ("public",)),)),
+            GetOp(("t",), "missing"),
+        ]
+    )
+    assert results[0].value == {"kind": "docs", "who": "public"} and results[1] is None
+    assert sorted(i.namespace for i in results[2]) == [
+        ("t", "docs", "public"),
+        ("t", "img", "public"),
+    ]
+    assert results[3] == [("t", "docs", "public"), ("t", "img", "public")] and results[4] is None
+    assert store.get(("t", "extra"), "k2").value == {"kind": "extra"}  # the put in the batch
+    everything = store.search(("t",), limit=10)
+    assert len(everything) == 4 and len(store.search(("t",), limit=2)) == 2
+    assert len(store.search(("t",), offset=3)) == 1
+    assert store.list_namespaces(max_depth=2) == [("t", "docs"), ("t", "extra"), ("t", "img")]
+    assert len(store.list_namespaces(limit=2)) == 2
