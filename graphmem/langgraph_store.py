@@ -34,6 +34,7 @@ from langgraph.store.base import (
 
 from .errors import NotFoundError
 from .models import Episode
+from .retrieval.filters import SearchFilter
 
 if TYPE_CHECKING:
     from .memory import Memory
@@ -41,6 +42,9 @@ if TYPE_CHECKING:
 SOURCE = "store:"
 """Episodes written through the store have source ``store:<field>`` (one text field kept as plain
 text, so it is searched as prose) or ``store:json`` (any other value, kept as JSON)."""
+MEMORY_FILTER = "$memory"
+"""The ``filter`` key whose value is a graphmem search filter (``SearchFilter`` fields: speakers,
+sessions, source_ids, said/valid ranges...), beside LangGraph's filters on the values."""
 UNINDEXED = "store-unindexed:"
 """The source prefix of a value put with ``index=False``: stored, got and listed, never
 extracted, embedded or matched by a query."""
@@ -247,15 +251,20 @@ class GraphmemStore(BaseStore):
 
     def _search_one(self, namespace: str, op: SearchOp, want: int) -> list[SearchItem]:
         mem = self.memory
+        values = {k: v for k, v in (op.filter or {}).items() if k != MEMORY_FILTER}
+        chosen = SearchFilter.of((op.filter or {}).get(MEMORY_FILTER))
         if op.query:
             ranked: dict[str, float] = {}
-            for hit in mem.search(op.query, namespace=namespace, k=max(3 * want, 10)):
+            k = max(3 * want, 10)
+            for hit in mem.search(op.query, namespace=namespace, k=k, filters=chosen):
                 for ep_id in hit.episode_ids:
                     ranked.setdefault(ep_id, hit.score)
             episodes = mem.store.get_episodes(namespace, list(ranked))
         else:
             ids = mem.store.node_ids(namespace, "episode")[::-1]  # newest first
             episodes = mem.store.get_episodes(namespace, ids)
+            if chosen is not None:
+                episodes = [ep for ep in episodes if chosen.admits_episode(ep)]
             ranked = {ep.id: 0.0 for ep in episodes}
         items: dict[str, SearchItem] = {}
         for ep in episodes:
@@ -265,12 +274,7 @@ class GraphmemStore(BaseStore):
                 continue
             current = self._episodes(namespace, ep.source_id or "")
             latest = current[-1] if current else None
-            if (
-                latest
-                and latest.id == ep.id
-                and not _expired(ep)
-                and matches(decode(ep), op.filter)
-            ):
+            if latest and latest.id == ep.id and not _expired(ep) and matches(decode(ep), values):
                 if op.refresh_ttl:
                     self._refresh(namespace, ep)
                 score = ranked[ep.id] if op.query else None

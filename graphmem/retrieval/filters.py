@@ -82,6 +82,20 @@ class SearchFilter(BaseModel):
             return False
         return not (self.valid_after is not None and end is not None and end <= self.valid_after)
 
+    def admits_episode(self, ep: Episode) -> bool:
+        """Whether a message, as a search hit of its own, passes."""
+        hit = Hit(
+            id=ep.id,
+            kind="episode",
+            text=ep.content,
+            score=0.0,
+            episode_ids=[ep.id],
+            source_ids=[ep.source_id] if ep.source_id is not None else [],
+            occurred_at=ep.occurred_at,
+            speaker=ep.speaker,
+        )
+        return self.admits(hit, {ep.id: ep})
+
     def _source(self, ep: Episode) -> bool:
         return (
             (self.speakers is None or ep.speaker in self.speakers)

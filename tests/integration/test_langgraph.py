@@ -13,7 +13,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.store.base import BaseStore
 from typing_extensions import TypedDict
 
-from graphmem import Memory
+from graphmem import InvalidInputError, Memory
 from tests.conftest import REPO
 
 
@@ -227,3 +227,15 @@ def test_store_batches_paginate_and_match_namespaces_as_langgraph_does(memory: M
     assert len(store.search(("t",), offset=3)) == 1
     assert store.list_namespaces(max_depth=2) == [("t", "docs"), ("t", "extra"), ("t", "img")]
     assert len(store.list_namespaces(limit=2)) == 2
+
+
+def test_store_search_takes_graphmem_filters_under_memory_key(memory: Memory) -> None:
+    store = memory.as_store()
+    store.put(("m",), "a", {"text": "The boat needs new sails.", "tag": "x"})
+    store.put(("m",), "b", {"text": "The boat is moored in Vigo.", "tag": "x"})
+    only_a = {"$memory": {"source_ids": ["a"]}, "tag": "x"}
+    assert [i.key for i in store.search(("m",), filter=only_a)] == ["a"]
+    assert [i.key for i in store.search(("m",), query="boat", filter=only_a)] == ["a"]
+    assert store.search(("m",), filter={"$memory": {"said_before": "2000-01-01"}}) == []
+    with pytest.raises(InvalidInputError, match="bad search filter"):
+        store.search(("m",), filter={"$memory": {"speaker": "x"}})
