@@ -30,7 +30,7 @@ class RetrievalConfig:
             "INVOLVES": 1.0,
             "FROM": 1.0,
             "SAME_AS": 1.0,
-            "NEXT": 0.25,
+            "NEXT": 0.0,  # off: tuned, not general (bench/README, "Ablations")
             "COVERS": 0.0,
             "SUPERSEDES": 0.0,
             "CONFLICTS_WITH": 1.0,
