@@ -158,6 +158,20 @@ class Hit(BaseModel):
     status: str | None = None
     speaker: str | None = None
 
+    @classmethod
+    def of_episode(cls, ep: Episode, score: float) -> Hit:
+        """A message as a search hit of its own."""
+        return cls(
+            id=ep.id,
+            kind="episode",
+            text=ep.content,
+            score=score,
+            episode_ids=[ep.id],
+            source_ids=[ep.source_id] if ep.source_id is not None else [],
+            occurred_at=ep.occurred_at,
+            speaker=ep.speaker,
+        )
+
 
 class Stats(BaseModel):
     """What a namespace (or the whole store) holds."""

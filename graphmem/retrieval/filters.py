@@ -84,17 +84,7 @@ class SearchFilter(BaseModel):
 
     def admits_episode(self, ep: Episode) -> bool:
         """Whether a message, as a search hit of its own, passes."""
-        hit = Hit(
-            id=ep.id,
-            kind="episode",
-            text=ep.content,
-            score=0.0,
-            episode_ids=[ep.id],
-            source_ids=[ep.source_id] if ep.source_id is not None else [],
-            occurred_at=ep.occurred_at,
-            speaker=ep.speaker,
-        )
-        return self.admits(hit, {ep.id: ep})
+        return self.admits(Hit.of_episode(ep, 0.0), {ep.id: ep})
 
     def _source(self, ep: Episode) -> bool:
         return (

@@ -282,7 +282,7 @@ class Retriever:
         for h in hits:
             for e in h.episode_ids:
                 score.setdefault(e, h.score)
-        return [_episode_hit(episodes[e], score[e]) for e in order if e in episodes]
+        return [Hit.of_episode(episodes[e], score[e]) for e in order if e in episodes]
 
     def _summary_hits(self, namespace: str, query: str, vector: np.ndarray, k: int) -> list[Hit]:
         fused = fuse(
@@ -349,7 +349,7 @@ class Retriever:
                             shown[e] = shown.get(e, 0) + 1
                 elif node_id in episodes and node_id not in cited:
                     ep = episodes[node_id]
-                    hit = _episode_hit(ep, score)
+                    hit = Hit.of_episode(ep, score)
                     if filters is not None and not filters.admits(hit, episodes):
                         continue
                     if as_of is None or ep.occurred_at <= as_of:
@@ -385,17 +385,4 @@ def _unit_hit(unit: Unit, score: float, episodes: dict[str, Episode]) -> Hit:
         valid_to=unit.valid_to,
         status=unit.status,
         speaker=sources[0].speaker if sources else None,
-    )
-
-
-def _episode_hit(ep: Episode, score: float) -> Hit:
-    return Hit(
-        id=ep.id,
-        kind="episode",
-        text=ep.content,
-        score=score,
-        episode_ids=[ep.id],
-        source_ids=[ep.source_id] if ep.source_id is not None else [],
-        occurred_at=ep.occurred_at,
-        speaker=ep.speaker,
     )

@@ -264,11 +264,9 @@ class SQLiteStore:
     ) -> list[tuple]:
         """``sql`` with its ``{in}`` list bound to ``values``, run in chunks that stay under
         SQLite's limit on bound parameters."""
-        rows: list[tuple] = []
-        for i in range(0, len(values), _IN_CHUNK):
-            chunk = values[i : i + _IN_CHUNK]
-            rows += self._query(sql.format(**{"in": _in(chunk)}), [*before, *chunk])
-        return rows
+        with self._lock:
+            self._check_open()
+            return list(_chunked(self._db.cursor(), sql, values, before))
 
     def _check_open(self) -> None:
         if self._closed:
