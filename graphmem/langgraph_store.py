@@ -107,12 +107,20 @@ def matches(value: Any, conditions: dict[str, Any] | None) -> bool:
             continue
         tests = wanted.items() if isinstance(wanted, dict) else [("$eq", wanted)]
         for op, target in tests:
-            try:
-                if not _COMPARE[op](have, target):
-                    return False
-            except (KeyError, TypeError):
+            if not _compare(op, have, target):
                 return False
     return True
+
+
+def _compare(op: str, have: Any, target: Any) -> bool:
+    """One comparison between JSON values: a boolean is not a number (``true`` is not ``1``,
+    as in Postgres' jsonb), and values that do not compare (text against a number) fail."""
+    if isinstance(have, bool) != isinstance(target, bool):
+        return op == "$ne"
+    try:
+        return bool(_COMPARE[op](have, target))
+    except (KeyError, TypeError):
+        return False
 
 
 def _at(value: Any, path: str) -> Any:
@@ -253,21 +261,14 @@ class GraphmemStore(BaseStore):
         mem = self.memory
         values = {k: v for k, v in (op.filter or {}).items() if k != MEMORY_FILTER}
         chosen = SearchFilter.of((op.filter or {}).get(MEMORY_FILTER))
+        ranked: dict[str, float] = {}
         if op.query:
-            ranked: dict[str, float] = {}
             k = max(3 * want, 10)
             for hit in mem.search(op.query, namespace=namespace, k=k, filters=chosen):
                 for ep_id in hit.episode_ids:
                     ranked.setdefault(ep_id, hit.score)
-            episodes = mem.store.get_episodes(namespace, list(ranked))
-        else:
-            ids = mem.store.node_ids(namespace, "episode")[::-1]  # newest first
-            episodes = mem.store.get_episodes(namespace, ids)
-            if chosen is not None:
-                episodes = [ep for ep in episodes if chosen.admits_episode(ep)]
-            ranked = {ep.id: 0.0 for ep in episodes}
         items: dict[str, SearchItem] = {}
-        for ep in episodes:
+        for ep in self._candidates(namespace, list(ranked), chosen):
             if not is_item(ep) or ep.source_id in items:
                 continue
             if op.query and (ep.source or "").startswith(UNINDEXED):
@@ -277,11 +278,25 @@ class GraphmemStore(BaseStore):
             if latest and latest.id == ep.id and not _expired(ep) and matches(decode(ep), values):
                 if op.refresh_ttl:
                     self._refresh(namespace, ep)
-                score = ranked[ep.id] if op.query else None
+                score = ranked.get(ep.id, 0.0) if op.query else None
                 items[ep.source_id or ""] = self._item(namespace, current, True, score)  # type: ignore[assignment]
             if len(items) >= want:
                 break
         return list(items.values())
+
+    def _candidates(
+        self, namespace: str, ranked: list[str], chosen: SearchFilter | None
+    ) -> Iterable[Episode]:
+        """The query's hits in rank order, then (as LangGraph's stores rank every item) the
+        namespace's other episodes, newest first, that the graphmem filter admits."""
+        store = self.memory.store
+        yield from store.get_episodes(namespace, ranked)
+        seen = set(ranked)
+        ids = [i for i in store.node_ids(namespace, "episode")[::-1] if i not in seen]
+        for start in range(0, len(ids), 256):
+            for ep in store.get_episodes(namespace, ids[start : start + 256]):
+                if chosen is None or chosen.admits_episode(ep):
+                    yield ep
 
     def _namespaces_under(self, prefix: tuple[str, ...]) -> list[str]:
         return [

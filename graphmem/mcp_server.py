@@ -124,13 +124,11 @@ def build_server(mem: Memory, namespace: str | None = None) -> MCPServer:
         """Answer from memory alone, citing the source ids it rests on ("Not in memory." when
         the evidence is not enough)."""
         answer = mem.ask(question, namespace=tenant(namespace))
-        sources = {h.id: h.source_ids for h in answer.evidence}
-        cited = [s for c in answer.citations for s in sources.get(c, [])]
         return {
             "answer": answer.text,
             "sufficient": answer.sufficient,
             "conflicted": answer.conflicted,
-            "citations": list(dict.fromkeys(cited)),
+            "citations": answer.cited_sources,
         }
 
     @server.tool()

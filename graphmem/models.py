@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 EpisodeStatus = Literal["pending", "processed", "failed"]
 UnitKind = Literal["fact", "event", "preference", "plan", "summary"]
@@ -197,3 +197,10 @@ class Answer(BaseModel):
     context: str = ""
     intent: str = "factual"
     rounds: int = 1
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def cited_sources(self) -> list[str]:
+        """The user's source ids behind the citations, in citation order, each once."""
+        sources = {h.id: h.source_ids for h in self.evidence}
+        return list(dict.fromkeys(s for c in self.citations for s in sources.get(c, [])))

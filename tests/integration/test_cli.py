@@ -81,6 +81,12 @@ def test_plain_text_ingest(tmp_path):
     assert graphmem(tmp_path, "-n", "rosa", "ingest", str(notes)).returncode == 0
     out = graphmem(tmp_path, "-n", "rosa", "search", "tomatoes")
     assert out.stdout.startswith(" 1. [unit") and "tomatoes" in out.stdout
+    # plain text has no speaker; ask must still answer from it, citing the line's source id
+    answer = json.loads(
+        graphmem(tmp_path, "-n", "rosa", "ask", "Where does Rosa grow tomatoes?", "--json").stdout
+    )
+    assert answer["sufficient"] and "Seville" in answer["text"], answer
+    assert answer["cited_sources"][0].startswith("notes.txt:1:"), answer
 
 
 def test_another_embedder_is_refused_in_one_readable_line(tmp_path):

@@ -239,3 +239,58 @@ def test_store_search_takes_graphmem_filters_under_memory_key(memory: Memory) ->
     assert store.search(("m",), filter={"$memory": {"said_before": "2000-01-01"}}) == []
     with pytest.raises(InvalidInputError, match="bad search filter"):
         store.search(("m",), filter={"$memory": {"speaker": "x"}})
+
+
+def test_a_query_ranks_every_item_the_filters_admit(memory: Memory) -> None:
+    """LangGraph's stores rank all items under a query: one the query does not match comes
+    last, is never dropped, and pages do not overlap."""
+    store = memory.as_store()
+    values = {
+        "apple": {"text": "red apple", "color": "red", "score": 4.5},
+        "car": {"text": "red car", "color": "red", "score": 3.0},
+        "green": {"text": "green apple", "color": "green", "score": 4.0},
+        "blue": {"text": "blue car", "color": "blue", "score": 3.5},
+    }
+    for key, value in values.items():
+        store.put(("f",), key, value)
+    red = store.search(("f",), query="apple", filter={"color": "red"})
+    assert [i.key for i in red] == ["apple", "car"] and red[0].score >= red[1].score
+    high = store.search(("f",), query="zzqx", filter={"score": {"$gt": 3.2}})
+    assert sorted(i.key for i in high) == ["apple", "blue", "green"]
+    pages = [store.search(("f",), query="car", limit=2, offset=o) for o in (0, 2)]
+    keys = [i.key for page in pages for i in page]
+    assert sorted(keys) == sorted(values) and keys[0] in ("car", "blue")
+    for query in ("", None, "car " * 100, "car!@#$%^&*()"):
+        assert len(store.search(("f",), query=query)) == 4
+
+
+def test_filters_compare_json_values_as_json(memory: Memory) -> None:
+    store = memory.as_store()
+    store.put(("flags",), "on", {"active": True, "price": 10})
+    store.put(("flags",), "off", {"active": False, "price": -10})
+    store.put(("flags",), "one", {"active": 1, "price": "10"})
+    keys = lambda f: sorted(i.key for i in store.search(("flags",), filter=f))  # noqa: E731
+    assert keys({"active": True}) == ["on"]  # JSON true is not the number 1
+    assert keys({"active": False}) == ["off"]
+    assert keys({"active": {"$ne": True}}) == ["off", "one"]
+    assert keys({"price": {"$lt": float("inf")}}) == ["off", "on"]  # text never compares
+    assert keys({"price": {"$eq": float("nan")}}) == []
+    assert keys({"price": {"$gt": -(10**100)}}) == ["off", "on"]
+    assert keys({"price": "10"}) == ["one"]
+
+
+def test_namespace_labels_match_whole_literal_case_sensitive_segments(memory: Memory) -> None:
+    store = memory.as_store()
+    labels = [("user_1",), ("user_1", "kid"), ("userX1",), ("a%b",), ("axxb",), ("st*",)]
+    labels += [("stX",), ("Foo",), ("foo",), ("foobar",), ("u", "x", "alice"), ("u", "malice")]
+    for ns in labels:
+        store.put(ns, "k", {"v": 1})
+    found = lambda p: {i.namespace for i in store.search(p, limit=100)}  # noqa: E731
+    assert found(("user_1",)) == {("user_1",), ("user_1", "kid")}
+    assert found(("a%b",)) == {("a%b",)} and found(("st*",)) == {("st*",)}
+    assert found(("foo",)) == {("foo",)} and found(("fo",)) == set()
+    assert found(()) == set(labels)
+    assert set(store.list_namespaces(suffix=["alice"])) == {("u", "x", "alice")}
+    assert store.list_namespaces(prefix=["u", "*", "alice"]) == [("u", "x", "alice")]
+    with pytest.raises(InvalidInputError, match="namespace"):
+        store.put(("users", "alice\n"), "k", {"v": 2})  # a control character is refused
