@@ -269,7 +269,10 @@ def cmd_bench_scale(mem: Memory | None, args: argparse.Namespace) -> None:
     from .benchmarks import scale
 
     sizes = [int(n) for n in args.units.split(",")]
-    report = scale.run(sizes, _embedder(args, "hash"), args.queries, progress=not args.quiet)
+    embedder = _embedder(args, "hash")
+    report = scale.run(
+        sizes, embedder, args.queries, progress=not args.quiet, neo4j=_neo4j_opener(args)
+    )
     print(scale.table(report), file=sys.stderr)
     _bench_report(args, report)
 

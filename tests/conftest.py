@@ -3,11 +3,13 @@ the Neo4j server that tools/neo4j/with-neo4j starts (GRAPHMEM_NEO4J_URI)."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -15,6 +17,19 @@ from graphmem import HashEmbedder, Memory
 from graphmem.embed import Embedder, default_embedder
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def load_file(relative: str, name: str) -> ModuleType:
+    """The module in a repository file outside any package (an example, a tool), as ``name``
+    in ``sys.modules`` (LangGraph resolves a state's type hints through it)."""
+    spec = importlib.util.spec_from_file_location(name, REPO / relative)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 STORES = ["sqlite", pytest.param("neo4j", marks=pytest.mark.neo4j)]
 """Parametrise a test with ``store_kind`` over these to run it on both stores."""
 

@@ -8,6 +8,7 @@ import os
 import random
 import tempfile
 import time
+from collections.abc import Callable
 from itertools import accumulate
 from pathlib import Path
 from typing import Any
@@ -112,56 +113,87 @@ def _disk_mb(folder: Path) -> float:
 
 
 def measure(
-    size: int, embedder: Embedder, queries: int = 200, batch: int = 2048, seed: int = 7
+    size: int,
+    embedder: Embedder,
+    queries: int = 200,
+    batch: int = 2048,
+    seed: int = 7,
+    neo4j: Callable[..., Memory] | None = None,
 ) -> dict[str, Any]:
-    """Ingest about ``size`` units, then time ``queries`` searches (after a warm-up one)."""
+    """Ingest about ``size`` units into a fresh embedded store, then time ``queries`` searches
+    (after a cold one); given ``neo4j`` (an opener of Memory on a server), the same memory and
+    queries on Neo4j too, under ``"neo4j"``, with its search p95 as a ratio of SQLite's."""
     rng = random.Random(seed)
     population = Population(max(size // 20, 50), rng)
     messages = turns(max(size // UNITS_PER_TURN, 1), population, rng)
+    asked = [population.fill(rng.choice(_QUERIES)) for _ in range(queries + 1)]
     with tempfile.TemporaryDirectory() as tmp, Memory(path=tmp, embedder=embedder) as mem:
-        start = time.perf_counter()
-        for i in range(0, len(messages), batch):
-            mem.add_messages(messages[i : i + batch], namespace=NAMESPACE)
-        ingest_s = time.perf_counter() - start
-        units = mem.stats(NAMESPACE).units
-        asked = [population.fill(rng.choice(_QUERIES)) for _ in range(queries + 1)]
-        cold = Stopwatch()
-        cold.time(mem.search, asked[0], namespace=NAMESPACE, k=10)
-        clock, ppr = Stopwatch(), []
-        for question in asked[1:]:
-            clock.time(mem.search, question, namespace=NAMESPACE, k=10)
-            ppr.append(mem.retriever.timings["ppr"])
-        search = clock.percentiles()
-        ppr_p50, ppr_p95 = p50_p95_ms(ppr)
-        return {
-            "units": units,
-            "turns": len(messages),
-            "entities": mem.stats(NAMESPACE).entities,
-            "ingest_s": round(ingest_s, 1),
-            "ingest_units_per_s": round(units / ingest_s),
-            "search_ms_p50": search["query_ms_p50"],
-            "search_ms_p95": search["query_ms_p95"],
-            "first_search_ms": cold.percentiles()["query_ms_p50"],
-            "ppr_ms_p50": ppr_p50,
-            "ppr_ms_p95": ppr_p95,
-            "rss_mb": round(_rss_mb()),
-            "disk_mb": round(_disk_mb(Path(tmp))),
-        }
+        row = _timed(mem, messages, asked, batch)
+        row |= {"rss_mb": round(_rss_mb()), "disk_mb": round(_disk_mb(Path(tmp)))}
+    if neo4j is not None:
+        with neo4j(embedder=embedder, progress=False) as mem:
+            _clear(mem)  # a fresh namespace, as the embedded store gets
+            try:
+                row["neo4j"] = server = _timed(mem, messages, asked, batch)
+            finally:
+                _clear(mem)
+        row["neo4j_search_p95_ratio"] = round(server["search_ms_p95"] / row["search_ms_p95"], 2)
+    return row
+
+
+def _clear(mem: Memory) -> None:
+    if NAMESPACE in mem.namespaces():
+        mem.forget_namespace(NAMESPACE)
+
+
+def _timed(
+    mem: Memory, messages: list[dict[str, Any]], asked: list[str], batch: int
+) -> dict[str, Any]:
+    """Ingest ``messages`` in batches, then one cold search and the timed ones."""
+    start = time.perf_counter()
+    for i in range(0, len(messages), batch):
+        mem.add_messages(messages[i : i + batch], namespace=NAMESPACE)
+    ingest_s = time.perf_counter() - start
+    stats = mem.stats(NAMESPACE)
+    cold = Stopwatch()
+    cold.time(mem.search, asked[0], namespace=NAMESPACE, k=10)
+    clock, ppr = Stopwatch(), []
+    for question in asked[1:]:
+        clock.time(mem.search, question, namespace=NAMESPACE, k=10)
+        ppr.append(mem.retriever.timings["ppr"])
+    search = clock.percentiles()
+    ppr_p50, ppr_p95 = p50_p95_ms(ppr)
+    return {
+        "units": stats.units,
+        "turns": len(messages),
+        "entities": stats.entities,
+        "ingest_s": round(ingest_s, 1),
+        "ingest_units_per_s": round(stats.units / ingest_s),
+        "search_ms_p50": search["query_ms_p50"],
+        "search_ms_p95": search["query_ms_p95"],
+        "first_search_ms": cold.percentiles()["query_ms_p50"],
+        "ppr_ms_p50": ppr_p50,
+        "ppr_ms_p95": ppr_p95,
+    }
 
 
 def run(
-    sizes: list[int], embedder: Embedder, queries: int = 200, progress: bool = True
+    sizes: list[int],
+    embedder: Embedder,
+    queries: int = 200,
+    progress: bool = True,
+    neo4j: Callable[..., Memory] | None = None,
 ) -> dict[str, Any]:
     report: dict[str, Any] = {"sizes": {}}
     for size in sizes:
-        report["sizes"][str(size)] = row = measure(size, embedder, queries)
+        report["sizes"][str(size)] = row = measure(size, embedder, queries, neo4j=neo4j)
         if progress:
             print(f"{size}: {row}", flush=True)
     return report
 
 
 def table(report: dict[str, Any]) -> str:
-    """The report as a Markdown table, one row per size."""
+    """The report as a Markdown table, one row per size and store."""
     columns = (
         "units",
         "ingest_units_per_s",
@@ -169,10 +201,11 @@ def table(report: dict[str, Any]) -> str:
         "search_ms_p95",
         "ppr_ms_p50",
         "ppr_ms_p95",
-        "rss_mb",
-        "disk_mb",
     )
-    lines = ["| size | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    lines = ["| size | store | " + " | ".join(columns) + " |", "|---" * (len(columns) + 2) + "|"]
     for size, row in report["sizes"].items():
-        lines.append(f"| {size} | " + " | ".join(str(row[c]) for c in columns) + " |")
+        for store, figures in (("SQLite", row), ("Neo4j", row.get("neo4j"))):
+            if figures:
+                cells = " | ".join(str(figures[c]) for c in columns)
+                lines.append(f"| {size} | {store} | {cells} |")
     return "\n".join(lines)

@@ -26,6 +26,13 @@ EDGE_ENDPOINTS: dict[str, tuple[str, str | None]] = {
 """The node kinds at either end of each edge type (None: known from the node itself)."""
 
 
+def has_direction(vector: np.ndarray) -> bool:
+    """Whether a query vector can be compared by cosine: finite, and not all zeros (the hash
+    embedder gives zeros for a text with no words). Nothing is near a vector without one."""
+    norm = float(np.linalg.norm(vector))
+    return norm > 0 and np.isfinite(norm)
+
+
 def ordered_like(ids: list[str], items: list[_N]) -> list[_N]:
     """``items`` in the order of ``ids`` (first occurrence), missing ones left out."""
     by_id = {item.id: item for item in items}

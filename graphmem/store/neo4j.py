@@ -14,7 +14,16 @@ from ..models import Entity, Episode, EpisodeStatus, Involvement, Stats, Summary
 from ..resources import cypher
 from ..text import query_terms
 from ..timeutil import from_ms, now_ms, to_ms
-from .base import Adjacency, Batch, Erased, Label, UnitSketch, UnitUpdate, ordered_like
+from .base import (
+    Adjacency,
+    Batch,
+    Erased,
+    Label,
+    UnitSketch,
+    UnitUpdate,
+    has_direction,
+    ordered_like,
+)
 from .planner import (
     AdjacencyBuilder,
     covered_ids,
@@ -462,7 +471,7 @@ class Neo4jStore:
     ) -> list[tuple[str, float]]:
         """Nearest by the index, scored exactly (the index's scores are quantized); when other
         namespaces crowd this one out of the widest index query, by a scan of its own vectors."""
-        if k <= 0:
+        if k <= 0 or not has_direction(vector):
             return []
         params: dict[str, Any] = {"namespace": namespace, "vector": _vector(vector), "k": k}
         hits = self._index_query("vector_search", VECTOR_INDEX[label], k, params)

@@ -30,6 +30,7 @@ from .base import (
     Label,
     UnitSketch,
     UnitUpdate,
+    has_direction,
     ordered_like,
 )
 from .planner import (
@@ -922,7 +923,7 @@ class SQLiteStore:
         self, namespace: str, label: Label, vector: np.ndarray, k: int
     ) -> list[tuple[str, float]]:
         vecs = self._load_vectors(namespace, label)
-        if not vecs.ids or k <= 0:
+        if not vecs.ids or k <= 0 or not has_direction(vector):
             return []
         q = np.asarray(vector, dtype=np.float32)
         q = q / (np.linalg.norm(q) or 1.0)

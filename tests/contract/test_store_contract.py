@@ -122,6 +122,8 @@ def test_vector_search_ranks_by_cosine(store, ns, world):
     assert hits[1][1] < hits[0][1]
     ents = store.vector_search(ns, "entity", vec(2), 1)
     assert ents[0][0] == world["paris"].id
+    for nowhere in (np.zeros(384, np.float32), np.full(384, np.nan, np.float32)):
+        assert store.vector_search(ns, "unit", nowhere, 5) == []  # nothing is near no direction
 
 
 def test_text_search_is_lexical_and_takes_any_text_literally(store, ns, world):

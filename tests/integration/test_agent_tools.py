@@ -4,19 +4,15 @@ chat model (langchain-core's fake chat model), on both stores."""
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
 from graphmem import AsyncMemory, Memory
-from tests.conftest import REPO
+from tests.conftest import load_file
 
 
 def _example():
-    spec = importlib.util.spec_from_file_location("memory_agent", REPO / "examples/memory_agent.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_file("examples/memory_agent.py", "memory_agent")
 
 
 def test_an_agent_remembers_then_recalls_with_the_tools(memory: Memory):

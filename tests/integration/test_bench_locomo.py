@@ -6,9 +6,11 @@ import json
 
 import pytest
 
+from graphmem import Memory
 from graphmem.benchmarks.locomo import evidence
 from graphmem.benchmarks.ranking import recall
 from graphmem.cli import main
+from graphmem.embed import HashEmbedder
 
 SAMPLE = [
     {
@@ -109,3 +111,21 @@ def test_bench_locomo_with_uri_reports_neo4j_beside_sqlite(tmp_path, neo4j_serve
     neo4j = report["neo4j"]
     assert neo4j["ingest_turns_per_s"] > 0 and neo4j["query_ms_p95"] >= neo4j["query_ms_p50"]
     assert 0 < neo4j["context_tokens"]["graphmem"] <= 1000
+
+
+@pytest.mark.neo4j
+def test_bench_scale_with_uri_reports_neo4j_beside_sqlite(tmp_path, neo4j_server, monkeypatch):
+    uri, auth = neo4j_server
+    monkeypatch.setenv("GRAPHMEM_NEO4J_PASSWORD", auth[1] if auth else "")
+    out = tmp_path / "scale.json"
+    user = ["--user", auth[0]] if auth else []
+    args = ["--embedder", "hash", "-q", "--uri", uri, *user, "bench", "scale", "--units", "300"]
+    assert main([*args, "--queries", "5", "--json", str(out)]) == 0
+    row = json.loads(out.read_text())["sizes"]["300"]
+    server = row["neo4j"]
+    assert server["units"] == row["units"] and server["entities"] == row["entities"]
+    assert server["search_ms_p95"] >= server["search_ms_p50"] > 0
+    assert server["ingest_units_per_s"] > 0 and server["ppr_ms_p95"] >= server["ppr_ms_p50"] >= 0
+    assert row["neo4j_search_p95_ratio"] == round(server["search_ms_p95"] / row["search_ms_p95"], 2)
+    with Memory.from_uri(uri, auth=auth, embedder=HashEmbedder()) as mem:
+        assert mem.stats("scale").units == 0  # the bench leaves nothing behind on the server

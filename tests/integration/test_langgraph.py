@@ -3,8 +3,6 @@ LangGraph's own store usage (``compile(store=...)``, ``get_store()`` in a node).
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,17 +12,11 @@ from langgraph.store.base import BaseStore
 from typing_extensions import TypedDict
 
 from graphmem import InvalidInputError, Memory
-from tests.conftest import REPO
+from tests.conftest import load_file
 
 
 def load_example():
-    spec = importlib.util.spec_from_file_location(
-        "example", REPO / "examples" / "langgraph_subgraph.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["example"] = module  # LangGraph resolves the state's type hints through it
-    spec.loader.exec_module(module)
-    return module
+    return load_file("examples/langgraph_subgraph.py", "example")
 
 
 def test_example_agent_uses_both_graphs_and_the_store(tmp_path: Path, monkeypatch) -> None:
