@@ -13,8 +13,11 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..embed import Embedder
 from ..memory import Memory
+from ..store.sqlite import SQLiteStore
 from .ranking import Stopwatch, p50_p95_ms
 
 NAMESPACE = "scale"
@@ -130,6 +133,7 @@ def measure(
     with tempfile.TemporaryDirectory() as tmp, Memory(path=tmp, embedder=embedder) as mem:
         row = _timed(mem, messages, asked, batch)
         row |= {"rss_mb": round(_rss_mb()), "disk_mb": round(_disk_mb(Path(tmp)))}
+        row |= _ann_recall(mem, embedder.embed(asked[1:]))
     if neo4j is not None:
         with neo4j(embedder=embedder, progress=False) as mem:
             _clear(mem)  # a fresh namespace, as the embedded store gets
@@ -139,6 +143,20 @@ def measure(
                 _clear(mem)
         row["neo4j_search_p95_ratio"] = round(server["search_ms_p95"] / row["search_ms_p95"], 2)
     return row
+
+
+def _ann_recall(mem: Memory, queries: np.ndarray) -> dict[str, Any]:
+    """``ann_recall@10``: the share of the exact top 10 that the embedded store's vector search
+    returns for the bench's queries, units and episodes together (1.0 while search is exact,
+    below its ANN threshold; then ``ann`` is false)."""
+    store = mem.store
+    assert isinstance(store, SQLiteStore)
+    recalls = [store.ann_recall(NAMESPACE, label, queries) for label in ("unit", "episode")]
+    approximate = [r for r in recalls if r is not None]
+    return {
+        "ann": bool(approximate),
+        "ann_recall@10": round(min(approximate), 4) if approximate else 1.0,
+    }
 
 
 def _clear(mem: Memory) -> None:
@@ -199,6 +217,7 @@ def table(report: dict[str, Any]) -> str:
         "ingest_units_per_s",
         "search_ms_p50",
         "search_ms_p95",
+        "ann_recall@10",
         "ppr_ms_p50",
         "ppr_ms_p95",
     )
@@ -206,6 +225,6 @@ def table(report: dict[str, Any]) -> str:
     for size, row in report["sizes"].items():
         for store, figures in (("SQLite", row), ("Neo4j", row.get("neo4j"))):
             if figures:
-                cells = " | ".join(str(figures[c]) for c in columns)
+                cells = " | ".join(str(figures.get(c, "")) for c in columns)
                 lines.append(f"| {size} | {store} | {cells} |")
     return "\n".join(lines)

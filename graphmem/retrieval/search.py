@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
+from typing import Any
 
 import numpy as np
 
@@ -57,6 +62,8 @@ class Retriever:
         self.guard = EmbedderGuard(store, embedder)
         self._graphs: dict[str, PPRGraph] = {}
         self._local = threading.local()
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
     @property
     def timings(self) -> dict[str, float]:
@@ -67,19 +74,32 @@ class Retriever:
     def candidates(self, namespace: str, query: str, vector: np.ndarray) -> Candidates:
         cfg, store = self.config, self.store
         self.guard.check(namespace)
-        passages: dict[str, float] = {}
-        for label in PASSAGE_LABELS:
-            passages |= fuse(
-                store.vector_search(namespace, label, vector, cfg.candidates),
-                store.text_search(namespace, label, query, cfg.candidates),
-                cfg.lexical_weight,
-            )
         times = find_times(query, datetime.now(UTC))
         keys = list(find_mentions(query, times))
-        entities = {ent.id: 1.0 for ent in store.find_entities(namespace, keys)}
+        k = cfg.candidates
+        searches: list[Callable[[], Any]] = []
+        for label in PASSAGE_LABELS:
+            searches.append(partial(store.vector_search, namespace, label, vector, k))
+            searches.append(partial(store.text_search, namespace, label, query, k))
+        *found, matched = self._gather([*searches, partial(store.find_entities, namespace, keys)])
+        passages: dict[str, float] = {}
+        for dense, lexical in zip(found[::2], found[1::2], strict=True):
+            passages |= fuse(dense, lexical, cfg.lexical_weight)
+        entities = {ent.id: 1.0 for ent in matched}
         days = {t.when.date() for t in times if t.granularity == "day"}
         passages = self._weigh_said_on(namespace, days, passages)
         return Candidates(self._weigh_replies(namespace, passages), entities)
+
+    def _gather(self, calls: list[Callable[[], Any]]) -> list[Any]:
+        """The results of independent store reads, in order: one after another, or at once on
+        a store whose reads are round trips to a server (``concurrent_reads``)."""
+        if not getattr(self.store, "concurrent_reads", False):
+            return [call() for call in calls]
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(8, thread_name_prefix="graphmem-read")
+        futures = [self._pool.submit(contextvars.copy_context().run, call) for call in calls]
+        return [future.result() for future in futures]
 
     def _weigh_said_on(
         self, namespace: str, days: set[date], passages: dict[str, float]

@@ -180,6 +180,10 @@ def adjacency_from(rows: list[dict[str, Any]], version: int) -> Adjacency:
 class Neo4jStore:
     """A ``GraphStore`` on a Neo4j 5 server (or cluster / Aura)."""
 
+    concurrent_reads = True
+    """Reads are round trips to a server (the driver is thread-safe): the Retriever sends its
+    independent candidate searches at once."""
+
     def __init__(
         self,
         uri: str,

@@ -41,6 +41,7 @@ from .planner import (
     sessions_to_chain,
     sources_to_check,
 )
+from .vectors import ANN_MIN_ROWS, VectorIndex
 
 DB_FILE = "graphmem.db"
 _EPISODE_COLUMNS = (
@@ -152,10 +153,11 @@ def _column(
 
 @dataclass
 class _Vectors:
-    ids: list[str] = field(default_factory=list)
-    position: dict[str, int] = field(default_factory=dict)
-    matrix: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    """A namespace's vectors of one kind, and how far into the tables they are read."""
+
+    index: VectorIndex
     last_rid: int = 0
+    last_erasure: int = 0  # rowid in the erasures table
     version: int = -1
     erasures: int = -1
 
@@ -172,8 +174,16 @@ class _Graph:
 class SQLiteStore:
     """A ``GraphStore`` in one SQLite file; safe for many threads and processes."""
 
-    def __init__(self, path: str | Path = ".graphmem", busy_timeout_s: float = 60.0) -> None:
+    def __init__(
+        self,
+        path: str | Path = ".graphmem",
+        busy_timeout_s: float = 60.0,
+        ann_min_rows: int = ANN_MIN_ROWS,
+    ) -> None:
+        """``ann_min_rows``: from this many vectors of one kind in a namespace, vector search
+        goes through an HNSW graph (approximate) instead of scanning them all (exact)."""
         self.path = Path(path)
+        self.ann_min_rows = ann_min_rows
         try:
             self.path.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(
@@ -736,8 +746,8 @@ class SQLiteStore:
         return [UnitSketch(i, t, frozenset(involved.get(i, ()))) for i, t in texts.items()]
 
     def episode_vectors(self, namespace: str, ids: list[str]) -> dict[str, np.ndarray]:
-        vecs = self._load_vectors(namespace, "episode")
-        return {i: vecs.matrix[at] for i in ids if (at := vecs.position.get(i)) is not None}
+        index = self._load_vectors(namespace, "episode").index
+        return {i: v for i in ids if (v := index.vector(i)) is not None}
 
     def previous_episode(self, namespace: str, seq: int, speaker: str | None) -> Episode | None:
         rows = self._query(
@@ -922,16 +932,16 @@ class SQLiteStore:
     def vector_search(
         self, namespace: str, label: Label, vector: np.ndarray, k: int
     ) -> list[tuple[str, float]]:
-        vecs = self._load_vectors(namespace, label)
-        if not vecs.ids or k <= 0 or not has_direction(vector):
+        if k <= 0 or not has_direction(vector):
             return []
-        q = np.asarray(vector, dtype=np.float32)
-        q = q / (np.linalg.norm(q) or 1.0)
-        scores = vecs.matrix @ q
-        k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top])]
-        return [(vecs.ids[i], float(scores[i])) for i in top]
+        return self._load_vectors(namespace, label).index.search(vector, k)
+
+    def ann_recall(
+        self, namespace: str, label: Label, queries: np.ndarray, k: int = 10
+    ) -> float | None:
+        """How much of the exact top ``k`` vector search returns for ``queries`` (None while
+        the namespace's vectors of this kind are searched exactly)."""
+        return self._load_vectors(namespace, label).index.recall(queries, k)
 
     def _namespace_version(self, namespace: str) -> tuple[int, int]:
         row = self._query(
@@ -940,42 +950,49 @@ class SQLiteStore:
         return (row[0][0], row[0][1]) if row else (0, 0)
 
     def _load_vectors(self, namespace: str, label: Label) -> _Vectors:
-        """The namespace's embedding matrix, read incrementally as other writers add rows."""
+        """The namespace's vectors, kept in step with every writer: rows added since the last
+        read are added, rows erased since are removed (a whole-namespace erasure starts over)."""
         with self._lock:
             version, erasures = self._namespace_version(namespace)
             vecs = self._vectors.get((namespace, label))
             if vecs is not None and vecs.version == version:
                 return vecs
-            if vecs is None or vecs.erasures != erasures:
-                vecs = _Vectors()
+            if vecs is None:
+                vecs = self._new_vectors(self._last_erasure())
+            elif vecs.erasures != erasures:
+                vecs = self._forget_erased(namespace, label, vecs)
             rows = self._query(
                 f"SELECT rid, id, embedding FROM {_TABLES[label]} WHERE namespace = ? AND rid > ? "
                 "AND embedding IS NOT NULL ORDER BY rid",
                 (namespace, vecs.last_rid),
             )
             if rows:
-                new = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32)
-                new = new.reshape(len(rows), -1)
-                new = new / np.maximum(np.linalg.norm(new, axis=1, keepdims=True), 1e-12)
-                fresh = []  # rows replaced under the same id (summaries) overwrite theirs
-                for j, r in enumerate(rows):
-                    at = vecs.position.get(r[1])
-                    if at is None:
-                        fresh.append(j)
-                    else:
-                        vecs.matrix[at] = new[j]
-                for j in fresh:
-                    vecs.position[rows[j][1]] = len(vecs.ids)
-                    vecs.ids.append(rows[j][1])
-                if fresh:
-                    added = new[fresh]
-                    vecs.matrix = (
-                        added if vecs.matrix.size == 0 else np.vstack([vecs.matrix, added])
-                    )
+                matrix = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32)
+                vecs.index.upsert([r[1] for r in rows], matrix.reshape(len(rows), -1))
                 vecs.last_rid = rows[-1][0]
             vecs.version, vecs.erasures = version, erasures
             self._vectors[(namespace, label)] = vecs
             return vecs
+
+    def _new_vectors(self, last_erasure: int) -> _Vectors:
+        return _Vectors(VectorIndex(self.ann_min_rows), last_erasure=last_erasure)
+
+    def _last_erasure(self) -> int:
+        return self._query("SELECT coalesce(max(rowid), 0) FROM erasures")[0][0]
+
+    def _forget_erased(self, namespace: str, label: Label, vecs: _Vectors) -> _Vectors:
+        """``vecs`` without the rows erased since it was read (erasures are logged in order)."""
+        rows = self._query(
+            "SELECT rowid, id, label FROM erasures WHERE rowid > ? AND namespace = ? "
+            "ORDER BY rowid",
+            (vecs.last_erasure, namespace),
+        )
+        if any(kind == "namespace" for _, _, kind in rows):
+            return self._new_vectors(rows[-1][0])
+        vecs.index.remove([node_id for _, node_id, kind in rows if kind == label])
+        if rows:
+            vecs.last_erasure = rows[-1][0]
+        return vecs
 
     def adjacency(self, namespace: str) -> Adjacency:
         """The namespace's edges as indices; read incrementally, the same object while unchanged."""

@@ -1,0 +1,196 @@
+"""Approximate nearest neighbours for the embedded store: faiss-cpu, usearch and hnswlib side by
+side on the vectors the scale benchmark stores (its synthetic clauses through an embedder), with
+exact numpy search as the baseline measured in the same run.
+
+For each library: build time (vectors added in ingest-sized batches, as the store adds them),
+query latency p50 / p95 for the retriever's candidate count, and recall of the exact top 10 and
+top k; then removal of 1% of the vectors (an erasure) and a query that must not return them.
+
+    python bench/ann.py --vectors 1500000 [--embedder hash] [--threads 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from graphmem.benchmarks import scale
+from graphmem.embed import make_embedder
+
+BATCH = 4096
+
+
+def vectors(count: int, embedder_name: str, seed: int = 7) -> np.ndarray:
+    rng = random.Random(seed)
+    population = scale.Population(max(count // 30, 50), rng)
+    texts = [t["text"] for t in scale.turns(count, population, rng)]
+    embedder = make_embedder(embedder_name)
+    out = np.vstack([embedder.embed(texts[i : i + BATCH]) for i in range(0, count, BATCH)])
+    return (out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+
+class Exact:
+    name = "exact (numpy)"
+
+    def __init__(self, dim: int) -> None:
+        self.matrix = np.zeros((0, dim), np.float32)
+
+    def add(self, keys: np.ndarray, batch: np.ndarray) -> None:
+        self.matrix = np.vstack([self.matrix, batch])
+
+    def search(self, q: np.ndarray, k: int) -> np.ndarray:
+        scores = self.matrix @ q
+        top = np.argpartition(-scores, k - 1)[:k]
+        return top[np.argsort(-scores[top])]
+
+    def remove(self, keys: np.ndarray) -> None:
+        self.matrix[keys] = 0.0
+
+
+class USearch:
+    def __init__(self, dim: int, m: int, ef_add: int, ef: int, threads: int) -> None:
+        from usearch.index import Index
+
+        self.name = f"usearch M={m} ef_add={ef_add} ef={ef}"
+        self.threads = threads
+        self.index = Index(
+            ndim=dim,
+            metric="cos",
+            dtype="f32",
+            connectivity=m,
+            expansion_add=ef_add,
+            expansion_search=ef,
+        )
+
+    def add(self, keys: np.ndarray, batch: np.ndarray) -> None:
+        self.index.add(keys, batch, threads=self.threads)
+
+    def search(self, q: np.ndarray, k: int) -> np.ndarray:
+        return np.asarray(self.index.search(q, k).keys)
+
+    def remove(self, keys: np.ndarray) -> None:
+        self.index.remove(keys)
+
+
+class HnswLib:
+    def __init__(self, dim: int, m: int, ef_add: int, ef: int, threads: int) -> None:
+        import hnswlib
+
+        self.name = f"hnswlib M={m} ef_add={ef_add} ef={ef}"
+        self.index = hnswlib.Index(space="ip", dim=dim)
+        self.index.init_index(
+            max_elements=1024, M=m, ef_construction=ef_add, allow_replace_deleted=True
+        )
+        self.index.set_ef(ef)
+        self.index.set_num_threads(threads)
+
+    def add(self, keys: np.ndarray, batch: np.ndarray) -> None:
+        need = self.index.get_current_count() + len(keys)
+        if need > self.index.get_max_elements():
+            self.index.resize_index(max(need, 2 * self.index.get_max_elements()))
+        self.index.add_items(batch, keys)
+
+    def search(self, q: np.ndarray, k: int) -> np.ndarray:
+        return self.index.knn_query(q, k)[0][0]
+
+    def remove(self, keys: np.ndarray) -> None:
+        for key in keys:
+            self.index.mark_deleted(int(key))
+
+
+class Faiss:
+    def __init__(self, dim: int, m: int, ef_add: int, ef: int, threads: int) -> None:
+        import faiss
+
+        faiss.omp_set_num_threads(threads)
+        self.name = f"faiss HNSWFlat M={m} ef_add={ef_add} ef={ef}"
+        inner = faiss.IndexHNSWFlat(dim, m, faiss.METRIC_INNER_PRODUCT)
+        inner.hnsw.efConstruction = ef_add
+        inner.hnsw.efSearch = ef
+        self.index = faiss.IndexIDMap2(inner)  # HNSW cannot remove: the wrapper filters ids
+        self.removed: set[int] = set()
+
+    def add(self, keys: np.ndarray, batch: np.ndarray) -> None:
+        self.index.add_with_ids(batch, keys.astype(np.int64))
+
+    def search(self, q: np.ndarray, k: int) -> np.ndarray:
+        found = self.index.search(q[None, :], k + len(self.removed))[1][0]
+        return np.asarray([i for i in found if i >= 0 and i not in self.removed][:k])
+
+    def remove(self, keys: np.ndarray) -> None:
+        self.removed.update(int(k) for k in keys)
+
+
+def measure(
+    make: Callable[[], Any], data: np.ndarray, queries: np.ndarray, truth: list, k: int
+) -> dict[str, Any]:
+    index = make()
+    keys = np.arange(len(data), dtype=np.uint64)
+    start = time.perf_counter()
+    for i in range(0, len(data), BATCH):
+        index.add(keys[i : i + BATCH], data[i : i + BATCH])
+    build_s = time.perf_counter() - start
+    times, hit10, hitk = [], 0.0, 0.0
+    for q, exact in zip(queries, truth, strict=True):
+        t = time.perf_counter()
+        found = index.search(q, k)
+        times.append(time.perf_counter() - t)
+        hit10 += len(set(found[:10].tolist()) & set(exact[:10].tolist())) / 10
+        hitk += len(set(found.tolist()) & set(exact.tolist())) / k
+    gone = np.asarray(random.Random(1).sample(range(len(data)), len(data) // 100), np.uint64)
+    index.remove(gone)
+    leaked = sum(len(set(index.search(data[int(g)], 10).tolist()) & {int(g)}) for g in gone[:200])
+    return {
+        "index": index.name,
+        "build_s": round(build_s, 1),
+        "add_per_s": round(len(data) / build_s),
+        "query_ms_p50": round(float(np.percentile(times, 50)) * 1000, 2),
+        "query_ms_p95": round(float(np.percentile(times, 95)) * 1000, 2),
+        "recall@10": round(hit10 / len(queries), 4),
+        f"recall@{k}": round(hitk / len(queries), 4),
+        "removed_returned": leaked,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--vectors", type=int, default=200_000)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--k", type=int, default=50, help="candidates per query (the retriever's)")
+    parser.add_argument("--embedder", default="hash")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--libraries", default="usearch,hnswlib,faiss")
+    parser.add_argument("--m", type=int, default=16)
+    parser.add_argument("--ef-add", type=int, default=128)
+    parser.add_argument("--ef", type=int, default=128)
+    args = parser.parse_args()
+    data = vectors(args.vectors + args.queries, args.embedder)
+    data, queries = data[: args.vectors], data[args.vectors :]  # queries: unseen clauses
+    exact = Exact(data.shape[1])
+    exact.add(np.arange(len(data)), data)
+    truth = [exact.search(q, args.k) for q in queries]
+    makers = {
+        "exact": lambda: exact_copy(data),
+        "usearch": lambda: USearch(data.shape[1], args.m, args.ef_add, args.ef, args.threads),
+        "hnswlib": lambda: HnswLib(data.shape[1], args.m, args.ef_add, args.ef, args.threads),
+        "faiss": lambda: Faiss(data.shape[1], args.m, args.ef_add, args.ef, args.threads),
+    }
+    rows = [
+        measure(makers[name], data, queries, truth, args.k)
+        for name in ["exact", *args.libraries.split(",")]
+    ]
+    print(json.dumps({"vectors": args.vectors, "dim": int(data.shape[1]), "rows": rows}, indent=1))
+
+
+def exact_copy(data: np.ndarray) -> Exact:
+    return Exact(data.shape[1])
+
+
+if __name__ == "__main__":
+    main()

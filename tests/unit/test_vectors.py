@@ -1,0 +1,74 @@
+"""The embedded store's vector index: exact while small, HNSW from a size on, the same answers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from graphmem.store.vectors import VectorIndex
+
+
+def _data(n: int, dim: int = 48, seed: int = 3) -> np.ndarray:
+    v = np.random.default_rng(seed).standard_normal((n, dim)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def _exact(data: np.ndarray, ids: list[str], q: np.ndarray, k: int) -> list[str]:
+    return [ids[i] for i in np.argsort(-(data @ q), kind="stable")[:k]]
+
+
+def test_the_graph_finds_the_exact_neighbours_and_scores():
+    data, queries = _data(3000), _data(40, seed=9)
+    ids = [f"n{i}" for i in range(len(data))]
+    index = VectorIndex(ann_min_rows=1000)
+    for start in range(0, len(data), 256):  # as writers add them
+        index.upsert(ids[start : start + 256], data[start : start + 256] * 3.0)
+    assert index.uses_ann and len(index) == 3000
+    found = 0
+    for q in queries:
+        hits = index.search(q, 10)
+        scores = [s for _, s in hits]
+        assert scores == sorted(scores, reverse=True)
+        for node_id, score in hits:  # exact cosine, not the graph's distance
+            assert abs(score - float(data[int(node_id[1:])] @ q)) < 1e-5
+        found += len({i for i, _ in hits} & set(_exact(data, ids, q, 10)))
+    assert found / (10 * len(queries)) >= 0.99
+
+
+def test_removed_rows_are_never_found_and_replaced_rows_move():
+    data = _data(1500)
+    ids = [f"n{i}" for i in range(len(data))]
+    for threshold in (10_000, 500):  # exact, then through the graph
+        index = VectorIndex(ann_min_rows=threshold)
+        index.upsert(ids, data)
+        gone = ids[:300]
+        index.remove(gone)
+        assert len(index) == 1200 and index.vector("n0") is None
+        for node_id in gone[:50]:
+            assert node_id not in {i for i, _ in index.search(data[int(node_id[1:])], 20)}
+        index.upsert(["n400"], data[1000:1001])  # a summary rewritten under its id
+        best, score = index.search(data[1000], 2)[0]
+        assert best in ("n400", "n1000") and score > 0.999
+        assert {i for i, _ in index.search(data[1000], 2)} == {"n400", "n1000"}
+        assert (
+            index.search(data[5], 5000)[-1][0] is not None
+            and len(index.search(data[5], 5000)) == 1200
+        )
+
+
+def test_below_the_threshold_search_is_exact():
+    data, q = _data(800), _data(1, seed=5)[0]
+    ids = [f"n{i}" for i in range(len(data))]
+    index = VectorIndex(ann_min_rows=10_000)
+    index.upsert(ids, data)
+    assert not index.uses_ann
+    assert [i for i, _ in index.search(q, 25)] == _exact(data, ids, q, 25)
+
+
+def test_recall_is_measured_against_an_exact_scan():
+    data, queries = _data(2000), _data(30, seed=11)
+    index = VectorIndex(ann_min_rows=100_000)
+    index.upsert([f"n{i}" for i in range(len(data))], data)
+    assert index.recall(queries) is None  # exact: nothing to measure
+    index = VectorIndex(ann_min_rows=500)
+    index.upsert([f"n{i}" for i in range(len(data))], data)
+    assert 0.99 <= index.recall(queries) <= 1.0
