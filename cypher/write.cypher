@@ -240,6 +240,7 @@ CALL () {
   MATCH (n:Alias {namespace: $namespace}) RETURN n, null AS label
 }
 WITH n, label, n.id AS id
+LIMIT $limit
 DETACH DELETE n
 RETURN label, id
 

@@ -314,7 +314,11 @@ def test_erasing_a_unit_drops_orphan_entities_and_the_reasons_that_named_it(stor
     assert store.get_entities(ns, [world["acme"].id]) == []
 
 
-def test_erase_namespace_takes_everything_of_it_and_nothing_else(store, ns, world):
+@pytest.mark.parametrize("chunk", [5000, 2])  # Neo4j erases a big tenant a chunk at a time
+def test_erase_namespace_takes_everything_of_it_and_nothing_else(
+    store, ns, world, chunk, monkeypatch
+):
+    monkeypatch.setattr("graphmem.store.neo4j.ERASE_CHUNK", chunk)
     other = ns + "-kept"
     kept = episode(other, "Bob stays.", source_id="b1")
     store.write(Batch(other, episodes=[kept]))
