@@ -936,6 +936,14 @@ class SQLiteStore:
             return []
         return self._load_vectors(namespace, label).index.search(vector, k)
 
+    def wait_for_vector_indexes(self) -> None:
+        """Until the HNSW graphs being built in the background are ready (search is exact, and
+        slower at scale, meanwhile)."""
+        with self._lock:
+            indexes = [vecs.index for vecs in self._vectors.values()]
+        for index in indexes:
+            index.wait()
+
     def ann_recall(
         self, namespace: str, label: Label, queries: np.ndarray, k: int = 10
     ) -> float | None:

@@ -21,6 +21,7 @@ def test_an_erasure_by_another_client_leaves_the_graph_at_once(tmp_path):
     store = reader.store
     assert doomed.id in {i for i, _ in store.vector_search("n", "episode", vector, 5)}
     index = store._vectors[("n", "episode")].index
+    index.wait()  # built in the background; search was exact meanwhile
     assert index.uses_ann and len(index) == 60
 
     writer.forget(doomed.id, namespace="n")

@@ -19,7 +19,7 @@ def _exact(data: np.ndarray, ids: list[str], q: np.ndarray, k: int) -> list[str]
 def test_the_graph_finds_the_exact_neighbours_and_scores():
     data, queries = _data(3000), _data(40, seed=9)
     ids = [f"n{i}" for i in range(len(data))]
-    index = VectorIndex(ann_min_rows=1000)
+    index = VectorIndex(ann_min_rows=1000, background=False)
     for start in range(0, len(data), 256):  # as writers add them
         index.upsert(ids[start : start + 256], data[start : start + 256] * 3.0)
     assert index.uses_ann and len(index) == 3000
@@ -38,7 +38,7 @@ def test_removed_rows_are_never_found_and_replaced_rows_move():
     data = _data(1500)
     ids = [f"n{i}" for i in range(len(data))]
     for threshold in (10_000, 500):  # exact, then through the graph
-        index = VectorIndex(ann_min_rows=threshold)
+        index = VectorIndex(ann_min_rows=threshold, background=False)
         index.upsert(ids, data)
         gone = ids[:300]
         index.remove(gone)
@@ -69,6 +69,32 @@ def test_recall_is_measured_against_an_exact_scan():
     index = VectorIndex(ann_min_rows=100_000)
     index.upsert([f"n{i}" for i in range(len(data))], data)
     assert index.recall(queries) is None  # exact: nothing to measure
-    index = VectorIndex(ann_min_rows=500)
+    index = VectorIndex(ann_min_rows=500, background=False)
     index.upsert([f"n{i}" for i in range(len(data))], data)
     assert 0.99 <= index.recall(queries) <= 1.0
+
+
+def test_a_graph_built_in_the_background_catches_up_with_writes_and_erasures(monkeypatch):
+    data = _data(3000)
+    ids = [f"n{i}" for i in range(len(data))]
+    index = VectorIndex(ann_min_rows=1000)
+    build = VectorIndex._new_graph
+
+    def meanwhile(vectors, rows):  # writers and erasures land while the graph is being built
+        graph = build(vectors, rows)
+        assert not index.uses_ann
+        index.remove(ids[:100])
+        index.upsert(["n200"], data[2999:3000])
+        index.upsert(ids[1500:2999], data[1500:2999])
+        assert [i for i, _ in index.search(data[50], 1)] != ["n50"]  # exact meanwhile
+        return graph
+
+    monkeypatch.setattr(VectorIndex, "_new_graph", staticmethod(meanwhile))
+    index.upsert(ids[:1500], data[:1500])
+    index.wait()
+    assert index.uses_ann and len(index) == 2899
+    assert all(i not in {"n0", "n50", "n99"} for i, _ in index.search(data[50], 50))
+    best, score = index.search(data[2999], 1)[0]
+    assert best == "n200" and score > 0.999  # moved there; n2999 was never held
+    assert index.search(data[2500], 1)[0][0] == "n2500"  # added after the build began
+    assert index.recall(_data(30, seed=2)) >= 0.99
