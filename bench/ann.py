@@ -6,7 +6,7 @@ For each library: build time (vectors added in ingest-sized batches, as the stor
 query latency p50 / p95 for the retriever's candidate count, and recall of the exact top 10 and
 top k; then removal of 1% of the vectors (an erasure) and a query that must not return them.
 
-    python bench/ann.py --vectors 1500000 [--embedder hash] [--threads 2]
+    python bench/ann.py --vectors 150000 [--embedder hash] [--threads 2] [--m 32 --ef 1024]
 """
 
 from __future__ import annotations
@@ -21,18 +21,20 @@ from typing import Any
 import numpy as np
 
 from graphmem.benchmarks import scale
-from graphmem.embed import make_embedder
+from graphmem.embed import make_embedder, unit_rows
 
 BATCH = 4096
 
 
-def vectors(count: int, embedder_name: str, seed: int = 7) -> np.ndarray:
+def vectors(count: int, queries: int, embedder_name: str, seed: int = 7) -> np.ndarray:
+    """``count`` stored texts (the scale bench's turns), then ``queries`` of its questions."""
     rng = random.Random(seed)
     population = scale.Population(max(count // 30, 50), rng)
     texts = [t["text"] for t in scale.turns(count, population, rng)]
+    texts += [population.fill(rng.choice(scale.QUERIES)) for _ in range(queries)]
     embedder = make_embedder(embedder_name)
-    out = np.vstack([embedder.embed(texts[i : i + BATCH]) for i in range(0, count, BATCH)])
-    return (out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+    out = np.vstack([embedder.embed(texts[i : i + BATCH]) for i in range(0, len(texts), BATCH)])
+    return unit_rows(out)
 
 
 class Exact:
@@ -167,12 +169,12 @@ def main() -> None:
     parser.add_argument("--embedder", default="hash")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--libraries", default="usearch,hnswlib,faiss")
-    parser.add_argument("--m", type=int, default=16)
+    parser.add_argument("--m", type=int, default=32)
     parser.add_argument("--ef-add", type=int, default=128)
-    parser.add_argument("--ef", type=int, default=128)
+    parser.add_argument("--ef", type=int, default=1024)
     args = parser.parse_args()
-    data = vectors(args.vectors + args.queries, args.embedder)
-    data, queries = data[: args.vectors], data[args.vectors :]  # queries: unseen clauses
+    data = vectors(args.vectors, args.queries, args.embedder)
+    data, queries = data[: args.vectors], data[args.vectors :]
     exact = Exact(data.shape[1])
     exact.add(np.arange(len(data)), data)
     truth = [(top, data[top] @ q) for q in queries for top in [exact.search(q, args.k)]]

@@ -32,7 +32,7 @@ _EVENTS = (
     "{a} introduced {b} to {c} at the {project} demo in {place}.",
 )
 _UPDATES = ("{a} moved to {place}.", "{a} started working at {org}.")
-_QUERIES = (
+QUERIES = (
     "Who did {a} meet in {place}?",
     "Where does {a} live now?",
     "What is {project} about?",
@@ -129,7 +129,7 @@ def measure(
     rng = random.Random(seed)
     population = Population(max(size // 20, 50), rng)
     messages = turns(max(size // UNITS_PER_TURN, 1), population, rng)
-    asked = [population.fill(rng.choice(_QUERIES)) for _ in range(queries + 1)]
+    asked = [population.fill(rng.choice(QUERIES)) for _ in range(queries + 1)]
     with tempfile.TemporaryDirectory() as tmp, Memory(path=tmp, embedder=embedder) as mem:
         row = _timed(mem, messages, asked, batch)
         row |= {"rss_mb": round(_rss_mb()), "disk_mb": round(_disk_mb(Path(tmp)))}
