@@ -1,6 +1,6 @@
 """Approximate nearest neighbours for the embedded store: faiss-cpu, usearch and hnswlib side by
-side on the vectors the scale benchmark stores (its synthetic clauses through an embedder), with
-exact numpy search as the baseline measured in the same run.
+side on the vectors the scale benchmark stores (its synthetic turns through an embedder), queried
+with its questions, against exact numpy search measured in the same run.
 
 For each library: build time (vectors added in ingest-sized batches, as the store adds them),
 query latency p50 / p95 for the retriever's candidate count, and recall of the exact top 10 and
