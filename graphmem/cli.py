@@ -246,6 +246,7 @@ def cmd_bench_beam(mem: Memory | None, args: argparse.Namespace) -> None:
         llm=llm,
         split=args.split,
         config=_bench_config(args),
+        categories=set(args.categories.split(",")) if args.categories else None,
     )
     _bench_report(args, report)
 
@@ -270,8 +271,14 @@ def cmd_bench_scale(mem: Memory | None, args: argparse.Namespace) -> None:
 
     sizes = [int(n) for n in args.units.split(",")]
     embedder = _embedder(args, "hash")
+    keep = Path(args.keep) if args.keep else None
     report = scale.run(
-        sizes, embedder, args.queries, progress=not args.quiet, neo4j=_neo4j_opener(args)
+        sizes,
+        embedder,
+        args.queries,
+        progress=not args.quiet,
+        neo4j=_neo4j_opener(args),
+        keep=keep,
     )
     print(scale.table(report), file=sys.stderr)
     _bench_report(args, report)
@@ -350,6 +357,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, default=10, help="cut-off")
     p.add_argument("--mode", choices=["zero", "llm"], default="zero")
     p.add_argument("--limit", type=int, help="only the first N chats")
+    p.add_argument(
+        "--categories",
+        help="only these probing-question categories, comma-separated "
+        "(e.g. knowledge_update,contradiction_resolution)",
+    )
     p = _bench(
         bench_sub, "multihop", "HippoRAG passage Recall@k vs dense and BM25", cmd_bench_multihop
     )
@@ -365,6 +377,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--units", default="10000,100000", help="comma-separated sizes")
     p.add_argument("--queries", type=int, default=200, help="searches timed per size")
+    p.add_argument(
+        "--keep",
+        help="keep each size's embedded store in KEEP/<size> and search it again on later runs "
+        "instead of ingesting (ingest is timed only when it runs)",
+    )
     return parser
 
 

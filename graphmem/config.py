@@ -86,6 +86,21 @@ class ConstructorConfig:
 
 
 @dataclass
+class RulesConfig:
+    """The zero-LLM mode's text rules, each one switchable to measure what it does (bench/README,
+    "Ablations")."""
+
+    slots: bool = True
+    """Read (subject, predicate, object) slots from clauses ("I moved to Berlin": lives_in), so a
+    new value of a single-valued predicate supersedes the old one (``heuristics.slots``)."""
+    value_changes: bool = True
+    """A statement that restates a measure with a new number supersedes the older one ("the
+    library has 45 sources", then "52 sources": ``heuristics.values``)."""
+    denials: bool = True
+    """A speaker denying what they said they did contradicts it (``heuristics.denials``)."""
+
+
+@dataclass
 class AgentConfig:
     """The read graph's loop."""
 
@@ -102,6 +117,7 @@ class Config:
     path: Path = field(default_factory=lambda: Path(os.environ.get("GRAPHMEM_PATH", ".graphmem")))
     retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
     constructor: ConstructorConfig = field(default_factory=ConstructorConfig)
+    rules: RulesConfig = field(default_factory=RulesConfig)
     agents: AgentConfig = field(default_factory=AgentConfig)
 
 

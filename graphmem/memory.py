@@ -85,7 +85,7 @@ class Memory:
             from .decisions.prompted import PromptedDecisions
 
             decisions = PromptedDecisions(llm, self.config.constructor.llm_batch_size)
-        self.decisions: Decisions = decisions or ZeroLLM()
+        self.decisions: Decisions = decisions or ZeroLLM(self.config.rules)
         self.store: GraphStore = store if store is not None else SQLiteStore(self.config.path)
         self.embedder = embedder or default_embedder()
         self.constructor = Constructor(

@@ -6,7 +6,6 @@ import json
 import re
 import statistics
 import tempfile
-import time
 import uuid
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -22,7 +21,7 @@ from ..memory import Memory
 from ..models import Hit
 from ..retrieval.context import build_context, count_tokens
 from .baselines import baselines
-from .ranking import Stopwatch, graphmem_ranking, recall
+from .ranking import Ingest, Stopwatch, graphmem_ranking, recall
 from .splits import pick
 
 CATEGORIES = ("1", "2", "3", "4")
@@ -76,7 +75,7 @@ class _Store:
 
     mem: Memory
     clock: Stopwatch = field(default_factory=Stopwatch)
-    ingest_s: float = 0.0
+    ingest: Ingest = field(default_factory=Ingest)
     context: list[int] = field(default_factory=list)
 
     def figures(self, turns: int, full: list[int]) -> dict[str, Any]:
@@ -86,8 +85,8 @@ class _Store:
                 "full": round(statistics.fmean(full)),
                 "ratio": round(statistics.fmean(self.context) / statistics.fmean(full), 4),
             },
-            "ingest_s": round(self.ingest_s, 2),
-            "ingest_turns_per_s": round(turns / self.ingest_s, 1),
+            **self.ingest.figures(self.mem),
+            "ingest_turns_per_s": round(turns / self.ingest.seconds, 1),
             **self.clock.percentiles(),
         }
 
@@ -129,9 +128,7 @@ def run(
             msgs = messages(sample["conversation"])
             turns += len(msgs)
             for store in stores.values():
-                start = time.perf_counter()
-                store.mem.add_messages(msgs, namespace=namespace)
-                store.ingest_s += time.perf_counter() - start
+                store.ingest.add(store.mem, msgs, namespace)
             ids = [m["source_id"] for m in msgs]
             texts = [f"{m['speaker']}: {m['text']}" for m in msgs]
             conversation_tokens = count_tokens("\n".join(texts))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import statistics
 import time
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from ..memory import Memory
 from ..models import Hit
@@ -65,3 +67,37 @@ class Stopwatch:
     def percentiles(self) -> dict[str, float]:
         p50, p95 = p50_p95_ms(self.seconds)
         return {"query_ms_p50": p50, "query_ms_p95": p95}
+
+
+@dataclass
+class Ingest:
+    """Messages ingested, and the seconds, model calls and tokens that took (zero-LLM: none)."""
+
+    messages: int = 0
+    seconds: float = 0.0
+    calls: int = 0
+    tokens: int = 0
+
+    def add(self, mem: Memory, messages: list[dict[str, Any]], namespace: str) -> None:
+        calls, tokens = mem.usage.totals()
+        start = time.perf_counter()
+        mem.add_messages(messages, namespace=namespace)
+        self.seconds += time.perf_counter() - start
+        after_calls, after_tokens = mem.usage.totals()
+        self.messages += len(messages)
+        self.calls += after_calls - calls
+        self.tokens += after_tokens - tokens
+
+    def figures(self, mem: Memory) -> dict[str, Any]:
+        """Ingest speed and model cost per message; the model's calls and tokens per operation
+        over the whole run (questions too: routing, assessing)."""
+        per = max(self.messages, 1)
+        return {
+            "ingest_s": round(self.seconds, 2),
+            "seconds_per_message": round(self.seconds / per, 3),
+            "model": {
+                "calls_per_message": round(self.calls / per, 3),
+                "tokens_per_message": round(self.tokens / per, 1),
+                "operations": {op: asdict(u) for op, u in mem.usage.operations.items()},
+            },
+        }

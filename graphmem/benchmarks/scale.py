@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from itertools import accumulate
 from pathlib import Path
 from typing import Any
@@ -122,18 +124,24 @@ def measure(
     batch: int = 2048,
     seed: int = 7,
     neo4j: Callable[..., Memory] | None = None,
+    keep: Path | None = None,
 ) -> dict[str, Any]:
     """Ingest about ``size`` units into a fresh embedded store, then time ``queries`` searches
     (after a cold one); given ``neo4j`` (an opener of Memory on a server), the same memory and
-    queries on Neo4j too, under ``"neo4j"``, with its search p95 as a ratio of SQLite's."""
+    queries on Neo4j too, under ``"neo4j"``, with its search p95 as a ratio of SQLite's. Given
+    ``keep``, the embedded store is kept in ``keep/<size>`` and a later run with the same seed
+    searches it again instead of ingesting (``ingest_s`` is then None)."""
     rng = random.Random(seed)
     population = Population(max(size // 20, 50), rng)
     messages = turns(max(size // UNITS_PER_TURN, 1), population, rng)
     asked = [population.fill(rng.choice(QUERIES)) for _ in range(queries + 1)]
-    with tempfile.TemporaryDirectory() as tmp, Memory(path=tmp, embedder=embedder) as mem:
-        row = _timed(mem, messages, asked, batch)
-        row |= {"rss_mb": round(_rss_mb()), "disk_mb": round(_disk_mb(Path(tmp)))}
-        row |= _ann_recall(mem, embedder.embed(asked[1:]))
+    with _folder(keep, size, seed) as (folder, ingested):
+        with Memory(path=folder, embedder=embedder) as mem:
+            row = _timed(mem, [] if ingested else messages, asked, batch)
+            row |= {"rss_mb": round(_rss_mb()), "disk_mb": round(_disk_mb(folder))}
+            row |= _ann_recall(mem, embedder.embed(asked[1:]))
+        if keep is not None:
+            (folder / KEPT).write_text(str(seed))
     if neo4j is not None:
         with neo4j(embedder=embedder, progress=False) as mem:
             _clear(mem)  # a fresh namespace, as the embedded store gets
@@ -143,6 +151,26 @@ def measure(
                 _clear(mem)
         row["neo4j_search_p95_ratio"] = round(server["search_ms_p95"] / row["search_ms_p95"], 2)
     return row
+
+
+KEPT = "bench-scale-seed"
+"""The marker of a kept store whose ingest finished, holding the seed it was generated with."""
+
+
+@contextmanager
+def _folder(keep: Path | None, size: int, seed: int) -> Iterator[tuple[Path, bool]]:
+    """The store's folder and whether it already holds this size's memory."""
+    if keep is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            yield Path(tmp), False
+        return
+    folder = keep / str(size)
+    marker = folder / KEPT
+    ingested = marker.exists() and marker.read_text() == str(seed)
+    if not ingested and folder.exists():
+        shutil.rmtree(folder)  # an unfinished or different run
+    folder.mkdir(parents=True, exist_ok=True)
+    yield folder, ingested
 
 
 def _ann_recall(mem: Memory, queries: np.ndarray) -> dict[str, Any]:
@@ -167,11 +195,12 @@ def _clear(mem: Memory) -> None:
 def _timed(
     mem: Memory, messages: list[dict[str, Any]], asked: list[str], batch: int
 ) -> dict[str, Any]:
-    """Ingest ``messages`` in batches, then one cold search and the timed ones."""
+    """Ingest ``messages`` in batches (none: the memory is already there), then one cold search
+    and the timed ones."""
     start = time.perf_counter()
     for i in range(0, len(messages), batch):
         mem.add_messages(messages[i : i + batch], namespace=NAMESPACE)
-    ingest_s = time.perf_counter() - start
+    ingest_s = round(time.perf_counter() - start, 1) if messages else None
     stats = mem.stats(NAMESPACE)
     cold = Stopwatch()
     cold.time(mem.search, asked[0], namespace=NAMESPACE, k=10)
@@ -187,10 +216,9 @@ def _timed(
     ppr_p50, ppr_p95 = p50_p95_ms(ppr)
     return {
         "units": stats.units,
-        "turns": len(messages),
         "entities": stats.entities,
-        "ingest_s": round(ingest_s, 1),
-        "ingest_units_per_s": round(stats.units / ingest_s),
+        "ingest_s": ingest_s,
+        "ingest_units_per_s": round(stats.units / ingest_s) if ingest_s else None,
         "search_ms_p50": search["query_ms_p50"],
         "search_ms_p95": search["query_ms_p95"],
         "first_search_ms": cold.percentiles()["query_ms_p50"],
@@ -206,10 +234,11 @@ def run(
     queries: int = 200,
     progress: bool = True,
     neo4j: Callable[..., Memory] | None = None,
+    keep: Path | None = None,
 ) -> dict[str, Any]:
     report: dict[str, Any] = {"sizes": {}}
     for size in sizes:
-        report["sizes"][str(size)] = row = measure(size, embedder, queries, neo4j=neo4j)
+        report["sizes"][str(size)] = row = measure(size, embedder, queries, neo4j=neo4j, keep=keep)
         if progress:
             print(f"{size}: {row}", flush=True)
     return report

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from ..config import RulesConfig
 from ..heuristics.denials import contradiction
 from ..heuristics.slots import single_valued
 from ..heuristics.values import PRESENT_TENSE, value_change
@@ -106,21 +107,22 @@ def answer(query: str, hits: list[Hit], assessment: Assessment) -> Reply:
     return Reply(text=text, citations=citations, sufficient=True)
 
 
-def compare(comparison: Comparison) -> Verdict:
+def compare(comparison: Comparison, switches: RulesConfig | None = None) -> Verdict:
     """Slot rules: same subject and predicate with the same object is a duplicate; a different
     object of a single-valued predicate is an update when the times differ, a contradiction
     when they do not. Outside a slot: the same statement (identical, or the same words and
     values) is a duplicate, a statement that changes a value the older one stated is an update.
     A denial of what the same speaker said they did is a contradiction (``denials``).
-    Anything else is compatible."""
+    Anything else is compatible. ``switches`` turns the denial and value rules off."""
+    switches = switches or RulesConfig()
     new = comparison.new
     for old in comparison.existing:
         if canonical(old.text) == canonical(new.text):
             return Verdict(relation="duplicate", existing_id=old.id, reason="same statement")
-        if reason := contradiction(new, old):
+        if switches.denials and (reason := contradiction(new, old)):
             return Verdict(relation="contradiction", existing_id=old.id, reason=reason)
         if not (new.predicate and same_slot(new, old)):
-            if verdict := _reworded(new, old):
+            if verdict := _reworded(new, old, switches.value_changes):
                 return verdict
             continue
         if canonical(old.object or "") == canonical(new.object or ""):
@@ -140,7 +142,7 @@ def compare(comparison: Comparison) -> Verdict:
     return Verdict(relation="compatible")
 
 
-def _reworded(new: Unit, old: Unit) -> Verdict | None:
+def _reworded(new: Unit, old: Unit, value_changes: bool = True) -> Verdict | None:
     """Duplicate when two units say the same words and numbers in the same order (case,
     plurals and stop words aside); update when two facts in the present tense differ only in
     their numbers ("the library has 45 sources", then "the library has 52 sources"; not "I ran
@@ -149,6 +151,8 @@ def _reworded(new: Unit, old: Unit) -> Verdict | None:
     new_words, old_words = _words(new.text), _words(old.text)
     if new_words == old_words:
         return Verdict(relation="duplicate", existing_id=old.id, reason="same statement, reworded")
+    if not value_changes:
+        return None
     change = (value_change(new, old) or (0, ""))[1]
     facts = [u for u in (new, old) if u.kind == "fact" and PRESENT_TENSE.search(u.text)]
     if not change and len(facts) == 2 and len(new_words) == len(old_words):

@@ -11,6 +11,7 @@ import re
 from collections import defaultdict
 from datetime import datetime
 
+from ..config import RulesConfig
 from ..heuristics.slots import find_slot
 from ..models import Episode, Hit, UnitKind
 from ..temporal import MONTHS, WEEKDAYS, TimeMention, find_times
@@ -107,7 +108,8 @@ def _stem(word: str) -> str:
 class ZeroLLM:
     """Every agent decision by deterministic rules: no model, no network, same answer each time."""
 
-    def __init__(self, max_concepts: int = 8) -> None:
+    def __init__(self, switches: RulesConfig | None = None, max_concepts: int = 8) -> None:
+        self.switches = switches or RulesConfig()
         self.max_concepts = max_concepts
 
     def extract(self, episodes: list[Episode], summaries: dict[str, str]) -> Extraction:
@@ -126,7 +128,7 @@ class ZeroLLM:
         return Extraction(units=drafts, summaries={s: d for s, d in digests.items() if d})
 
     def compare(self, comparisons: list[Comparison]) -> list[Verdict]:
-        return [rules.compare(c) for c in comparisons]
+        return [rules.compare(c, self.switches) for c in comparisons]
 
     def disambiguate(self, name: str, candidates: list[tuple[str, str]]) -> str | None:
         return None  # without a model, a near-miss name stays its own entity
@@ -154,7 +156,7 @@ class ZeroLLM:
             if (ep.speaker and first_person)
             else next((m.name for m in mentions.values() if m.type in ("name", "person")), None)
         )
-        slot = find_slot(clause, ep.speaker)
+        slot = find_slot(clause, ep.speaker) if self.switches.slots else None
         if slot is not None and canonical(slot.subject) not in mentions:
             mentions[canonical(slot.subject)] = MentionDraft(
                 name=slot.subject, type="person", role="subject"

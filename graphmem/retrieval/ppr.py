@@ -88,27 +88,60 @@ def personalized_pagerank(
 ) -> np.ndarray:
     """Stationary distribution of a walk that follows an edge with probability ``damping`` and
     jumps back to the (normalised) ``seeds`` otherwise; dangling mass jumps to the seeds too.
+    Dense in and out; ``push`` is the same walk on the nodes it reaches only."""
+    ranks = np.zeros(len(seeds), dtype=np.float64)
+    nodes = np.flatnonzero(seeds > 0)
+    reached, mass = push(graph, nodes, seeds[nodes], damping, tol, max_iterations)
+    ranks[reached] = mass
+    return ranks
+
+
+def push(
+    graph: PPRGraph,
+    nodes: np.ndarray,
+    weights: np.ndarray,
+    damping: float = 0.5,
+    tol: float = 1e-6,
+    max_iterations: int = 100,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Personalized PageRank from seed ``nodes`` with ``weights``: the nodes reached and their
+    ranks (normalised to the seeds' total of one).
 
     Computed by forward push (Andersen, Chung & Lang 2006), all nodes of a round at once: only a
-    node whose residual mass exceeds ``tol`` times its degree pushes it on, so the work stays near the
-    seeds however large the graph; as ``tol`` → 0 the result is the exact distribution.
+    node whose residual mass exceeds ``tol`` times its degree pushes it on, and only nodes whose
+    residual changed are looked at, so the work stays near the seeds however large the graph; as
+    ``tol`` → 0 the result is the exact distribution.
     """
-    total = seeds.sum()
+    total = weights.sum()
     if total <= 0:
-        return np.zeros_like(seeds, dtype=np.float64)
-    start = seeds / total
-    ranks = np.zeros_like(start)
-    residual = start.copy()
-    threshold = tol * np.maximum(graph.degree, 1)
+        return np.zeros(0, np.int64), np.zeros(0)
+    start = weights / total
+    residual = np.zeros(len(graph.ids))  # calloc'd: pages are touched only where mass goes
+    ranks = np.zeros(len(graph.ids))
+    residual[nodes] += start
+    frontier = seen = np.unique(nodes)
     for _ in range(max_iterations):
-        active = np.flatnonzero(residual > threshold)
+        active = frontier[residual[frontier] > tol * np.maximum(graph.degree[frontier], 1)]
         if not active.size:
             break
         mass = residual[active]
         residual[active] = 0.0
         ranks[active] += (1.0 - damping) * mass
-        residual += damping * (graph.walk[:, active] @ mass)
+        rows, spread = _spread(graph.walk, active, mass)
+        frontier, at = np.unique(rows, return_inverse=True)
+        residual[frontier] += damping * np.bincount(at, weights=spread, minlength=len(frontier))
         leaked = mass[graph.dangling[active]].sum()
         if leaked > 0:
-            residual += damping * leaked * start
-    return ranks
+            residual[nodes] += damping * leaked * start
+            frontier = np.union1d(frontier, nodes)
+        seen = np.union1d(seen, frontier)
+    return seen, ranks[seen]
+
+
+def _spread(walk: sparse.csc_matrix, columns: np.ndarray, mass: np.ndarray) -> tuple:
+    """The rows of ``columns``' entries and each entry times its column's mass."""
+    starts = walk.indptr[columns]
+    counts = walk.indptr[columns + 1] - starts
+    first = np.repeat(starts - np.cumsum(counts) + counts, counts)
+    at = first + np.arange(counts.sum())
+    return walk.indices[at], walk.data[at] * np.repeat(mass, counts)

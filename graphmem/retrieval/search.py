@@ -23,7 +23,7 @@ from ..models import Episode, Hit, Unit
 from ..store.base import GraphStore, Label
 from ..temporal import find_times
 from .filters import SearchFilter
-from .ppr import PPRGraph, personalized_pagerank
+from .ppr import PPRGraph, push
 
 PASSAGE_LABELS: tuple[Label, ...] = ("unit", "episode")
 _TOPIC_UNITS = 8
@@ -163,42 +163,50 @@ class Retriever:
         started = time.perf_counter()
         graph = self.graph(namespace)
         timings["graph"] = time.perf_counter() - started
-        entity_seeds = np.zeros(len(graph.ids))
+        entity_seeds: dict[int, float] = {}
         for ent_id, score in cand.entities.items():
             i = graph.index.get(ent_id)
             if i is not None:
-                entity_seeds[i] += score / max(graph.degree[i], 1) ** self.config.specificity
-        passage_seeds = np.zeros(len(graph.ids))
+                weight = score / max(graph.degree[i], 1) ** self.config.specificity
+                entity_seeds[i] = entity_seeds.get(i, 0.0) + weight
+        passage_seeds: dict[int, float] = {}
         outside: dict[str, float] = {}
         for node_id, score in cand.passages.items():
             i = graph.index.get(node_id)
             if i is None:
                 outside[node_id] = score
             else:
-                passage_seeds[i] += score
-        entity_total = entity_seeds.sum()
-        passage_total = passage_seeds.sum() + sum(outside.values())
+                passage_seeds[i] = passage_seeds.get(i, 0.0) + score
+        entity_total = sum(entity_seeds.values())
+        passage_total = sum(passage_seeds.values()) + sum(outside.values())
         if entity_total <= 0 and passage_total <= 0:
             return []
         # Entities get a fixed share of the walk's restarts, whatever their number and degrees.
         share = self.config.entity_share if passage_total > 0 else 1.0
         share = share if entity_total > 0 else 0.0
-        seeds = share * entity_seeds / max(entity_total, 1e-12)
-        seeds += (1.0 - share) * passage_seeds / max(passage_total, 1e-12)
+        seeds = {i: share * w / max(entity_total, 1e-12) for i, w in entity_seeds.items()}
+        for i, w in passage_seeds.items():
+            seeds[i] = seeds.get(i, 0.0) + (1.0 - share) * w / max(passage_total, 1e-12)
         outside = {n: (1.0 - share) * w / passage_total for n, w in outside.items()}
+        nodes = np.fromiter(seeds, np.int64, len(seeds))
+        weights = np.fromiter(seeds.values(), np.float64, len(seeds))
         started = time.perf_counter()
-        ranks = (
-            personalized_pagerank(
-                graph, seeds, self.config.damping, self.config.tolerance, self.config.max_iterations
-            )
-            * seeds.sum()
+        reached, ranks = push(
+            graph,
+            nodes,
+            weights,
+            self.config.damping,
+            self.config.tolerance,
+            self.config.max_iterations,
         )
+        ranks *= weights.sum()
         timings["ppr"] = time.perf_counter() - started
         teleport = 1.0 - self.config.damping
         scores = {node_id: teleport * w for node_id, w in outside.items()}
-        reached = np.flatnonzero((ranks > 0) & graph.is_passage)
-        for i in reached[np.argsort(-ranks[reached])][: 10 * self.config.candidates]:
-            scores[graph.ids[i]] = float(ranks[i])
+        keep = (ranks > 0) & graph.is_passage[reached]
+        reached, ranks = reached[keep], ranks[keep]
+        for j in np.argsort(-ranks)[: 10 * self.config.candidates]:
+            scores[graph.ids[reached[j]]] = float(ranks[j])
         return sorted(scores.items(), key=lambda kv: -kv[1])
 
     def search(

@@ -7,11 +7,15 @@ import json
 
 import pytest
 
+from graphmem import HashEmbedder
+from graphmem.benchmarks import beam
 from graphmem.benchmarks.beam import both_retrieved, flagged, messages, update_scores
 from graphmem.benchmarks.multihop import gold_titles, passages
 from graphmem.cli import main
 from graphmem.errors import InvalidInputError
 from graphmem.models import Hit
+from tests.scripted_llm import ScriptedLLM
+from tests.unit.test_agents import script
 
 CORPUS = {
     "Zorblax Industries": ["Zorblax Industries was founded by Mira Quell.", " It makes kettles."],
@@ -219,6 +223,41 @@ def test_bench_beam_update_is_superseded(tmp_path):
         }
 
 
+def test_bench_beam_takes_a_slice_of_question_categories_and_reports_ingest_cost(tmp_path):
+    chat = tmp_path / "chats" / "1"
+    chat.mkdir(parents=True)
+    (chat / "chat.json").write_text(json.dumps(CHAT))
+    (chat / "probing_questions.json").write_text(json.dumps(PROBES))
+    args = ["beam", "--data", str(tmp_path / "chats"), "--categories", "knowledge_update"]
+    report = _bench(args, tmp_path / "o.json")
+    assert report["questions"] == {
+        "knowledge_update": 2,
+        "contradiction_resolution": 0,
+        "citing_messages": 2,
+    }
+    assert set(report["systems"]["graphmem"]["evidence_recall@10"]) == {
+        "knowledge_update",
+        "overall",
+    }
+    assert report["seconds_per_message"] > 0  # zero-LLM: no model calls
+    assert report["model"] == {"calls_per_message": 0, "tokens_per_message": 0, "operations": {}}
+
+
+def test_bench_beam_counts_the_model_calls_and_tokens_of_ingest(tmp_path):
+    chat = tmp_path / "chats" / "1"
+    chat.mkdir(parents=True)
+    (chat / "chat.json").write_text(json.dumps(CHAT))
+    (chat / "probing_questions.json").write_text(json.dumps(PROBES))
+    llm = ScriptedLLM(script())
+    report = beam.run(tmp_path / "chats", 10, HashEmbedder(), progress=False, llm=llm)
+    extract = report["model"]["operations"]["extract"]
+    assert extract["calls"] >= 1 and extract["prompt_tokens"] > 0
+    assert (
+        0 < report["model"]["calls_per_message"] <= llm.usage.calls() / len(messages(CHAT, 10_000))
+    )
+    assert report["model"]["tokens_per_message"] > 0
+
+
 def test_bench_scale_reports_each_size(tmp_path, capsys):
     report = _bench(["scale", "--units", "200,600", "--queries", "5"], tmp_path / "s.json")
     small, large = report["sizes"]["200"], report["sizes"]["600"]
@@ -230,6 +269,16 @@ def test_bench_scale_reports_each_size(tmp_path, capsys):
         assert row["ppr_ms_p95"] >= row["ppr_ms_p50"] >= 0
         assert row["ann"] is False and row["ann_recall@10"] == 1.0  # exact below 50k vectors
     assert "| 600 |" in capsys.readouterr().err  # the table
+
+
+def test_bench_scale_keeps_its_store_and_searches_it_again(tmp_path):
+    keep = tmp_path / "kept"
+    args = ["scale", "--units", "300", "--queries", "5", "--keep", str(keep)]
+    first = _bench(args, tmp_path / "1.json")["sizes"]["300"]
+    again = _bench(args, tmp_path / "2.json")["sizes"]["300"]
+    assert first["ingest_s"] > 0 and again["ingest_s"] is None  # searched, not ingested again
+    assert again["units"] == first["units"] > 0 and again["entities"] == first["entities"]
+    assert again["search_ms_p50"] > 0
 
 
 def test_scale_population_is_zipf():

@@ -55,6 +55,16 @@ def test_removed_rows_are_never_found_and_replaced_rows_move():
         )
 
 
+def test_an_erased_vector_leaves_no_copy_in_the_graph():
+    data = _data(1200)
+    index = VectorIndex(ann_min_rows=500, background=False)
+    index.upsert([f"n{i}" for i in range(len(data))], data)
+    index.remove(["n7"])
+    graph = index._ann
+    graph.unmark_deleted(7)  # to read what the graph still holds for that row
+    assert not np.any(graph.get_items([7]))
+
+
 def test_below_the_threshold_search_is_exact():
     data, q = _data(800), _data(1, seed=5)[0]
     ids = [f"n{i}" for i in range(len(data))]
