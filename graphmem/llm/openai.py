@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..errors import LLMError
+from ..errors import InvalidInputError, LLMError
 from .base import T, Usage
 
 log = logging.getLogger("graphmem.llm")
@@ -36,7 +36,7 @@ class OpenAICompatibleLLM:
         *,
         base_url: str | None = None,
         api_key: str | None = None,
-        timeout: float = 120.0,
+        timeout: float | None = None,
         max_retries: int = 3,
         temperature: float = 0.0,
         max_tokens: int = 4096,
@@ -48,7 +48,7 @@ class OpenAICompatibleLLM:
         self.client = OpenAI(
             base_url=base_url or os.environ.get("GRAPHMEM_LLM_BASE_URL") or None,
             api_key=api_key or os.environ.get("OPENAI_API_KEY") or "not-needed",
-            timeout=timeout,
+            timeout=timeout or _env_seconds("GRAPHMEM_LLM_TIMEOUT", 120.0),
             max_retries=max_retries,
         )
         self.temperature = temperature
@@ -131,6 +131,19 @@ class OpenAICompatibleLLM:
                 "json_schema": {"name": schema.__name__, "schema": spec, "strict": False},
             }
         return {"type": "json_object", "schema": spec}
+
+
+def _env_seconds(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0:
+        raise InvalidInputError(f"{name} must be a number of seconds above 0, got {raw!r}")
+    return seconds
 
 
 def _refuses_json_schema(exc: Exception) -> bool:

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from pydantic import BaseModel
 
-from graphmem.errors import LLMError
+from graphmem.errors import InvalidInputError, LLMError
 from graphmem.llm.openai import OpenAICompatibleLLM
 
 Reply = tuple[int, dict | str]
@@ -154,3 +154,10 @@ def test_configuration_from_environment(monkeypatch) -> None:
     llm = OpenAICompatibleLLM()
     assert llm.model == "my-model" and llm.client.api_key == "sk-test"
     assert str(llm.client.base_url).startswith("http://127.0.0.1:1/v1")
+    assert llm.client.timeout == 120.0
+    monkeypatch.setenv("GRAPHMEM_LLM_TIMEOUT", "900")
+    assert OpenAICompatibleLLM().client.timeout == 900.0  # a small model on a CPU is slow
+    for bad in ("soon", "0", "-5", "nan"):
+        monkeypatch.setenv("GRAPHMEM_LLM_TIMEOUT", bad)
+        with pytest.raises(InvalidInputError, match="GRAPHMEM_LLM_TIMEOUT"):
+            OpenAICompatibleLLM()
