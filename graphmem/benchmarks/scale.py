@@ -208,12 +208,14 @@ def _timed(
     if isinstance(mem.store, SQLiteStore):  # timed searches run on the built graph
         mem.store.wait_for_vector_indexes()
     index_wait_s = time.perf_counter() - start
-    clock, ppr = Stopwatch(), []
+    clock, ppr, candidates = Stopwatch(), [], []
     for question in asked[1:]:
         clock.time(mem.search, question, namespace=NAMESPACE, k=10)
         ppr.append(mem.retriever.timings["ppr"])
+        candidates.append(mem.retriever.timings["candidates"])
     search = clock.percentiles()
     ppr_p50, ppr_p95 = p50_p95_ms(ppr)
+    candidates_p50, candidates_p95 = p50_p95_ms(candidates)
     return {
         "units": stats.units,
         "entities": stats.entities,
@@ -225,6 +227,8 @@ def _timed(
         "index_build_wait_s": round(index_wait_s, 1),
         "ppr_ms_p50": ppr_p50,
         "ppr_ms_p95": ppr_p95,
+        "candidates_ms_p50": candidates_p50,
+        "candidates_ms_p95": candidates_p95,
     }
 
 

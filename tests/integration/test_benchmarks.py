@@ -267,6 +267,7 @@ def test_bench_scale_reports_each_size(tmp_path, capsys):
         assert row["ingest_units_per_s"] > 0 and row["rss_mb"] > 0
         assert row["search_ms_p95"] >= row["search_ms_p50"] > 0
         assert row["ppr_ms_p95"] >= row["ppr_ms_p50"] >= 0
+        assert row["search_ms_p95"] >= row["candidates_ms_p95"] >= row["candidates_ms_p50"] > 0
         assert row["ann"] is False and row["ann_recall@10"] == 1.0  # exact below 50k vectors
     assert "| 600 |" in capsys.readouterr().err  # the table
 
