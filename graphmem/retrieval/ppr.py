@@ -96,6 +96,12 @@ def personalized_pagerank(
     return ranks
 
 
+SPARSE_MIN_NODES = 100_000
+"""From this many nodes ``push`` follows only the nodes mass reaches; below it, sweeping every
+node each round is cheaper (bench/ppr.py, p50: 1.5M nodes 10.7 vs 42.8 ms, 156k nodes 6.9 vs
+10.1 ms, 6k nodes 9.4 vs 6.1 ms)."""
+
+
 def push(
     graph: PPRGraph,
     nodes: np.ndarray,
@@ -104,38 +110,86 @@ def push(
     tol: float = 1e-6,
     max_iterations: int = 100,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Personalized PageRank from seed ``nodes`` with ``weights``: the nodes reached and their
-    ranks (normalised to the seeds' total of one).
+    """Personalized PageRank from distinct seed ``nodes`` with ``weights``: the nodes reached
+    and their ranks (normalised to the seeds' total of one).
 
     Computed by forward push (Andersen, Chung & Lang 2006), all nodes of a round at once: only a
-    node whose residual mass exceeds ``tol`` times its degree pushes it on, and only nodes whose
-    residual changed are looked at, so the work stays near the seeds however large the graph; as
-    ``tol`` → 0 the result is the exact distribution.
+    node whose residual mass exceeds ``tol`` times its degree pushes it on, so the work stays
+    near the seeds however large the graph; as ``tol`` → 0 the result is the exact distribution.
     """
     total = weights.sum()
     if total <= 0:
         return np.zeros(0, np.int64), np.zeros(0)
-    start = weights / total
-    residual = np.zeros(len(graph.ids))  # calloc'd: pages are touched only where mass goes
-    ranks = np.zeros(len(graph.ids))
-    residual[nodes] += start
-    frontier = seen = np.unique(nodes)
+    start = np.zeros(len(graph.ids)) if len(graph.ids) < SPARSE_MIN_NODES else None
+    if start is not None:
+        start[nodes] = weights / total
+        ranks = _sweeping(graph, start, damping, tol, max_iterations)
+        reached = np.flatnonzero(ranks)
+        return reached, ranks[reached]
+    return _following(graph, nodes, weights / total, damping, tol, max_iterations)
+
+
+def _sweeping(
+    graph: PPRGraph, start: np.ndarray, damping: float, tol: float, max_iterations: int
+) -> np.ndarray:
+    """Push rounds over dense vectors: every node is checked each round."""
+    ranks = np.zeros_like(start)
+    residual = start.copy()
+    threshold = tol * np.maximum(graph.degree, 1)
     for _ in range(max_iterations):
-        active = frontier[residual[frontier] > tol * np.maximum(graph.degree[frontier], 1)]
+        active = np.flatnonzero(residual > threshold)
         if not active.size:
             break
         mass = residual[active]
         residual[active] = 0.0
         ranks[active] += (1.0 - damping) * mass
+        residual += damping * (graph.walk[:, active] @ mass)
+        leaked = mass[graph.dangling[active]].sum()
+        if leaked > 0:
+            residual += damping * leaked * start
+    return ranks
+
+
+def _following(
+    graph: PPRGraph,
+    nodes: np.ndarray,
+    start: np.ndarray,
+    damping: float,
+    tol: float,
+    max_iterations: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Push rounds that look only at the nodes whose residual changed."""
+    n = len(graph.ids)
+    residual = np.zeros(n)  # calloc'd: pages are touched only where mass goes
+    ranks = np.zeros(n)
+    slot = np.zeros(n, np.int64)  # scratch for ``_distinct``
+    residual[nodes] += start
+    frontier, pushed = _distinct(nodes, slot), []
+    for _ in range(max_iterations):
+        active = frontier[residual[frontier] > tol * np.maximum(graph.degree[frontier], 1)]
+        if not active.size:
+            break
+        pushed.append(active)
+        mass = residual[active]
+        residual[active] = 0.0
+        ranks[active] += (1.0 - damping) * mass
         rows, spread = _spread(graph.walk, active, mass)
-        frontier, at = np.unique(rows, return_inverse=True)
-        residual[frontier] += damping * np.bincount(at, weights=spread, minlength=len(frontier))
+        np.add.at(residual, rows, damping * spread)
         leaked = mass[graph.dangling[active]].sum()
         if leaked > 0:
             residual[nodes] += damping * leaked * start
-            frontier = np.union1d(frontier, nodes)
-        seen = np.union1d(seen, frontier)
-    return seen, ranks[seen]
+            rows = np.concatenate([rows, nodes])
+        frontier = _distinct(rows, slot)
+    reached = _distinct(np.concatenate(pushed), slot) if pushed else np.zeros(0, np.int64)
+    return reached, ranks[reached]
+
+
+def _distinct(values: np.ndarray, slot: np.ndarray) -> np.ndarray:
+    """``values`` without repeats, in linear time: each value keeps the position written last
+    into ``slot`` (a scratch array as long as the graph)."""
+    at = np.arange(len(values))
+    slot[values] = at
+    return values[slot[values] == at]
 
 
 def _spread(walk: sparse.csc_matrix, columns: np.ndarray, mass: np.ndarray) -> tuple:

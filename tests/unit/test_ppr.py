@@ -2,7 +2,8 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from graphmem.retrieval.ppr import PPRGraph, personalized_pagerank
+from graphmem.retrieval import ppr
+from graphmem.retrieval.ppr import PPRGraph, personalized_pagerank, push
 from graphmem.store.base import Adjacency
 
 WEIGHTS = {"INVOLVES": 1.0, "FROM": 1.0, "NEXT": 0.25, "SUPERSEDES": 0.0}
@@ -37,7 +38,15 @@ EDGES = [
 ]
 
 
-def test_matches_networkx_personalized_pagerank():
+@pytest.fixture(params=["sweeping", "following"])
+def mode(request, monkeypatch):
+    """Both ways of pushing: over every node (small graphs) and over reached nodes only."""
+    if request.param == "following":
+        monkeypatch.setattr(ppr, "SPARSE_MIN_NODES", 0)
+    return request.param
+
+
+def test_matches_networkx_personalized_pagerank(mode):
     adj = adjacency(EDGES)
     graph = PPRGraph.from_adjacency(adj, WEIGHTS)
     seeds = np.zeros(len(adj.ids))
@@ -62,7 +71,7 @@ def test_matches_networkx_personalized_pagerank():
     assert ours[adj.ids.index("zed")] == 0.0  # unreachable from the seeds
 
 
-def test_mass_flows_through_shared_entities():
+def test_mass_flows_through_shared_entities(mode):
     adj = adjacency(EDGES)
     graph = PPRGraph.from_adjacency(adj, WEIGHTS)
     seeds = np.zeros(len(adj.ids))
@@ -73,6 +82,23 @@ def test_mass_flows_through_shared_entities():
     assert r[adj.ids.index("u4")] == 0
 
 
-def test_no_seed_mass_gives_zero():
+def test_no_seed_mass_gives_zero(mode):
     graph = PPRGraph.from_adjacency(adjacency(EDGES), WEIGHTS)
     assert not personalized_pagerank(graph, np.zeros(len(graph.ids))).any()
+
+
+def test_both_ways_of_pushing_agree_on_a_random_graph(monkeypatch):
+    rng = np.random.default_rng(4)
+    edges = [
+        (f"u{rng.integers(400)}", f"e{int(rng.zipf(1.6)) % 150}", "INVOLVES") for _ in range(2000)
+    ]
+    graph = PPRGraph.from_adjacency(adjacency(edges), WEIGHTS)
+    nodes = rng.choice(len(graph.ids), 12, replace=False)
+    weights = rng.random(12)
+    swept_nodes, swept = push(graph, nodes, weights, tol=1e-7)
+    monkeypatch.setattr(ppr, "SPARSE_MIN_NODES", 0)
+    followed_nodes, followed = push(graph, nodes, weights, tol=1e-7)
+    assert np.array_equal(np.sort(swept_nodes), np.sort(followed_nodes))
+    order = np.argsort(followed_nodes)
+    assert np.allclose(swept[np.argsort(swept_nodes)], followed[order], atol=1e-12)
+    assert swept.sum() == pytest.approx(followed.sum())
