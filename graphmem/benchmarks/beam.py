@@ -200,6 +200,11 @@ def run(
             namespace = f"beam-{folder.name}"
             chat = json.loads((folder / "chat.json").read_text("utf-8"))
             probes = json.loads((folder / "probing_questions.json").read_text("utf-8"))
+            if categories and not categories <= probes.keys():
+                unknown = ", ".join(sorted(categories - probes.keys()))
+                raise InvalidInputError(
+                    f"no question category {unknown} in {folder.name} (has {', '.join(probes)})"
+                )
             msgs = messages(chat, mem.config.constructor.max_episode_chars)
             ingest.add(mem, msgs, namespace)
             ids = [m["source_id"] for m in msgs]

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..embed import Embedder
+from ..errors import InvalidInputError
 from ..memory import Memory
 from ..store.sqlite import SQLiteStore
 from .ranking import Stopwatch, p50_p95_ms
@@ -153,6 +154,8 @@ def measure(
     return row
 
 
+STORE_FILES = ("graphmem.db", "bench-scale-seed")
+"""What a kept folder may hold: the store's database (and its journal files) and the marker."""
 KEPT = "bench-scale-seed"
 """The marker of a kept store whose ingest finished, holding the seed it was generated with."""
 
@@ -168,6 +171,8 @@ def _folder(keep: Path | None, size: int, seed: int) -> Iterator[tuple[Path, boo
     marker = folder / KEPT
     ingested = marker.exists() and marker.read_text() == str(seed)
     if not ingested and folder.exists():
+        if any(not f.name.startswith(STORE_FILES) for f in folder.iterdir()):
+            raise InvalidInputError(f"{folder} holds files that are not a graphmem store")
         shutil.rmtree(folder)  # an unfinished or different run
     folder.mkdir(parents=True, exist_ok=True)
     yield folder, ingested

@@ -240,6 +240,8 @@ def test_bench_beam_takes_a_slice_of_question_categories_and_reports_ingest_cost
         "overall",
     }
     assert report["seconds_per_message"] > 0  # zero-LLM: no model calls
+    with pytest.raises(InvalidInputError, match="knowledge_updates"):
+        beam.run(tmp_path / "chats", 10, HashEmbedder(), categories={"knowledge_updates"})
     assert report["model"] == {"calls_per_message": 0, "tokens_per_message": 0, "operations": {}}
 
 
@@ -280,6 +282,12 @@ def test_bench_scale_keeps_its_store_and_searches_it_again(tmp_path):
     assert first["ingest_s"] > 0 and again["ingest_s"] is None  # searched, not ingested again
     assert again["units"] == first["units"] > 0 and again["entities"] == first["entities"]
     assert again["search_ms_p50"] > 0
+    other = keep / "200"
+    other.mkdir()
+    (other / "notes.txt").write_text("not a store")
+    args = ["--embedder", "hash", "-q", "bench", "scale", "--units", "200", "--keep", str(keep)]
+    assert main(args) != 0  # refused, and nothing of theirs removed
+    assert (other / "notes.txt").read_text() == "not a store"
 
 
 def test_scale_population_is_zipf():
