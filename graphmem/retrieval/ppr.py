@@ -120,13 +120,13 @@ def push(
     total = weights.sum()
     if total <= 0:
         return np.zeros(0, np.int64), np.zeros(0)
-    start = np.zeros(len(graph.ids)) if len(graph.ids) < SPARSE_MIN_NODES else None
-    if start is not None:
-        start[nodes] = weights / total
-        ranks = _sweeping(graph, start, damping, tol, max_iterations)
-        reached = np.flatnonzero(ranks)
-        return reached, ranks[reached]
-    return _following(graph, nodes, weights / total, damping, tol, max_iterations)
+    if len(graph.ids) >= SPARSE_MIN_NODES:
+        return _following(graph, nodes, weights / total, damping, tol, max_iterations)
+    start = np.zeros(len(graph.ids))
+    start[nodes] = weights / total
+    ranks = _sweeping(graph, start, damping, tol, max_iterations)
+    reached = np.flatnonzero(ranks)
+    return reached, ranks[reached]
 
 
 def _sweeping(

@@ -203,7 +203,7 @@ class Retriever:
         timings["ppr"] = time.perf_counter() - started
         teleport = 1.0 - self.config.damping
         scores = {node_id: teleport * w for node_id, w in outside.items()}
-        keep = (ranks > 0) & graph.is_passage[reached]
+        keep = graph.is_passage[reached]  # every node push reached has a positive rank
         reached, ranks = reached[keep], ranks[keep]
         for j in np.argsort(-ranks)[: 10 * self.config.candidates]:
             scores[graph.ids[reached[j]]] = float(ranks[j])

@@ -116,7 +116,7 @@ class VectorIndex:
                 self._alive[at] = False
                 self._note_change(at)
                 if self._ann is not None:
-                    _erase(self._ann, self._matrix[at : at + 1], at)
+                    _erase(self._ann, at)
 
     def search(self, query: np.ndarray, k: int, exact: bool = False) -> list[tuple[str, float]]:
         """The ``k`` nearest live rows with their cosine similarity, best first (``exact``: by
@@ -196,7 +196,7 @@ class VectorIndex:
                 if self._alive[at]:
                     graph.add_items(self._matrix[at : at + 1], [at])
                 elif in_graph[at]:
-                    _erase(graph, self._matrix[at : at + 1], at)
+                    _erase(graph, at)
             self._ann = graph
             end = len(self.ids)
             if end > built:
@@ -207,8 +207,8 @@ class VectorIndex:
             self._changed.clear()
 
 
-def _erase(graph: Any, zero: np.ndarray, at: int) -> None:
+def _erase(graph: Any, at: int) -> None:
     """Take row ``at`` out of the graph, overwriting its vector first: marking it deleted alone
     would keep a copy of the erased vector in the graph's memory."""
-    graph.add_items(zero, [at])
+    graph.add_items(np.zeros((1, graph.dim), np.float32), [at])
     graph.mark_deleted(at)
