@@ -20,6 +20,7 @@ import numpy as np
 from ..embed import Embedder
 from ..errors import InvalidInputError
 from ..memory import Memory
+from ..store import graph_files
 from ..store.sqlite import SQLiteStore
 from .ranking import Stopwatch, p50_p95_ms
 
@@ -132,10 +133,7 @@ def measure(
     queries on Neo4j too, under ``"neo4j"``, with its search p95 as a ratio of SQLite's. Given
     ``keep``, the embedded store is kept in ``keep/<size>`` and a later run with the same seed
     searches it again instead of ingesting (``ingest_s`` is then None)."""
-    rng = random.Random(seed)
-    population = Population(max(size // 20, 50), rng)
-    messages = turns(max(size // UNITS_PER_TURN, 1), population, rng)
-    asked = [population.fill(rng.choice(QUERIES)) for _ in range(queries + 1)]
+    messages, asked = workload(size, queries + 1, seed)
     with _folder(keep, size, seed) as (folder, ingested):
         with Memory(path=folder, embedder=embedder) as mem:
             row = _timed(mem, [] if ingested else messages, asked, batch)
@@ -154,8 +152,17 @@ def measure(
     return row
 
 
-STORE_FILES = ("graphmem.db", "bench-scale-seed")
-"""What a kept folder may hold: the store's database (and its journal files) and the marker."""
+def workload(size: int, queries: int, seed: int = 7) -> tuple[list[dict[str, Any]], list[str]]:
+    """The turns that hold about ``size`` units, and ``queries`` questions about them."""
+    rng = random.Random(seed)
+    population = Population(max(size // 20, 50), rng)
+    messages = turns(max(size // UNITS_PER_TURN, 1), population, rng)
+    return messages, [population.fill(rng.choice(QUERIES)) for _ in range(queries)]
+
+
+STORE_FILES = ("graphmem.db", graph_files.FOLDER, "bench-scale-seed")
+"""What a kept folder may hold: the store's database (and its journal files), its saved vector
+graphs and the marker."""
 KEPT = "bench-scale-seed"
 """The marker of a kept store whose ingest finished, holding the seed it was generated with."""
 

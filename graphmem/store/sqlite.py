@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 import json
+import logging
 import math
 import sqlite3
 import threading
@@ -22,6 +23,7 @@ from ..errors import StoreClosedError, StoreUnavailableError
 from ..models import Entity, Episode, EpisodeStatus, Involvement, Stats, Summary, Unit
 from ..text import query_terms
 from ..timeutil import from_ms, now_ms, to_ms
+from . import graph_files
 from .base import (
     EDGE_ENDPOINTS,
     Adjacency,
@@ -43,6 +45,7 @@ from .planner import (
 )
 from .vectors import ANN_MIN_ROWS, VectorIndex
 
+log = logging.getLogger("graphmem")
 DB_FILE = "graphmem.db"
 _EPISODE_COLUMNS = (
     "id, namespace, content, source, speaker, session, source_id, occurred_at, recorded_at, "
@@ -184,6 +187,7 @@ class SQLiteStore:
         goes through an HNSW graph (approximate) instead of scanning them all (exact)."""
         self.path = Path(path)
         self.ann_min_rows = ann_min_rows
+        self._graph_folder = self.path / graph_files.FOLDER
         try:
             self.path.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(
@@ -196,7 +200,7 @@ class SQLiteStore:
             raise StoreUnavailableError(f"cannot open store at {self.path}: {exc}") from exc
         self._lock = threading.RLock()
         self._closed = False
-        self._vectors: dict[tuple[str, str], _Vectors] = {}
+        self._vectors: dict[tuple[str, Label], _Vectors] = {}
         self._graphs: dict[str, _Graph] = {}
         self._common_terms: set[tuple[str, str, str]] = set()
         self._counts: dict[str, _FtsCounts] = {}
@@ -284,10 +288,15 @@ class SQLiteStore:
             raise StoreClosedError("the store is closed")
 
     def close(self) -> None:
+        """Close, first saving the vector graphs that grew since they were saved."""
         with self._lock:
-            if not self._closed:
-                self._closed = True
-                self._db.close()
+            if self._closed:
+                return
+            for (namespace, label), vecs in list(self._vectors.items()):
+                if vecs.index.uses_ann:
+                    self._save_graph(namespace, label)
+            self._closed = True
+            self._db.close()
 
     # -- writes -------------------------------------------------------------------------------
     def write(self, batch: Batch) -> dict[str, str]:
@@ -565,6 +574,7 @@ class SQLiteStore:
                 self._delete_node(cur, namespace, "entity", ent)
             ids["entity"] = ids.get("entity", []) + orphans
             self._bump(cur, {namespace}, erasures=1)
+            graph_files.wipe(cur, self._graph_folder, namespace)
             return Erased(
                 {k: v for k, v in ids.items() if v}, sessions, involved.difference(orphans)
             )
@@ -604,6 +614,7 @@ class SQLiteStore:
             )
             cur.execute("UPDATE namespaces SET embedder = NULL WHERE namespace = ?", (namespace,))
             self._bump(cur, {namespace}, erasures=1)
+            graph_files.wipe(cur, self._graph_folder, namespace)
             return ids
 
     def scrub(self, labels: Iterable[str]) -> bool:
@@ -861,6 +872,8 @@ class SQLiteStore:
         terms = [t for t in query_terms(text) if not self._common(namespace, label, t, counts)]
         if not terms:
             return []
+        if self._rows_in(counts, table, namespace) == counts.rows:
+            return self._sole_namespace_search(label, terms, k)
         scores: dict[str, float] = {}
         for term in terms:
             rows = self._query(
@@ -875,6 +888,21 @@ class SQLiteStore:
             for node_id, score in rows:
                 scores[node_id] = scores.get(node_id, 0.0) + float(score) * scale
         return heapq.nlargest(k, scores.items(), key=itemgetter(1))
+
+    def _sole_namespace_search(
+        self, label: Label, terms: list[str], k: int
+    ) -> list[tuple[str, float]]:
+        """The search above when the namespace holds every row of the table: the namespace's
+        idf is the table's, so FTS5 sums the words' bm25 itself (one query, all words) and
+        keeps the best ``k``; only those are looked up."""
+        table, fts = _TABLES[label], f"fts_{label}"
+        best = self._query(
+            f"SELECT rowid, -rank FROM {fts} WHERE {fts} MATCH ? ORDER BY rank LIMIT ?",
+            (" OR ".join(f'"{term}"' for term in terms), k),
+        )
+        score = dict(best)
+        ids = self._query_in(f"SELECT rid, id FROM {table} WHERE rid IN ({{in}})", list(score))
+        return sorted(((node_id, score[rid]) for rid, node_id in ids), key=lambda h: -h[1])
 
     def _fts_counts(self, label: Label) -> _FtsCounts:
         """Row and match counts of ``label``'s full-text table, read again after any write."""
@@ -893,8 +921,16 @@ class SQLiteStore:
             )[0][0]
         return counts.namespace_rows[namespace]
 
-    def _matches(self, counts: _FtsCounts, fts: str, term: str) -> int:
+    def _matches(self, counts: _FtsCounts, fts: str, term: str, limit: int = 0) -> int:
+        """How many rows of the table match ``term`` (with a ``limit``, counted no further)."""
         if term not in counts.matches:
+            if limit:
+                found = self._count(
+                    f"SELECT 1 FROM {fts} WHERE {fts} MATCH ?", (f'"{term}"',), limit
+                )
+                if found < limit:
+                    counts.matches[term] = found
+                return found
             counts.matches[term] = self._query(
                 f"SELECT count(*) FROM {fts} WHERE {fts} MATCH ?", (f'"{term}"',)
             )[0][0]
@@ -907,12 +943,14 @@ class SQLiteStore:
         key = (namespace, label, term)
         if key in self._common_terms:
             return True
-        fts = f"fts_{label}"
-        if self._matches(counts, fts, term) <= COMMON_TERM_ROWS or (namespace, term) in counts.rare:
+        fts, table = f"fts_{label}", _TABLES[label]
+        matches = self._matches(counts, fts, term, limit=COMMON_TERM_ROWS + 1)
+        if matches <= COMMON_TERM_ROWS or (namespace, term) in counts.rare:
             return False
-        common = (
+        sole = self._rows_in(counts, table, namespace) == counts.rows  # its matches: the table's
+        common = sole or (
             self._count(
-                f"SELECT 1 FROM {fts} CROSS JOIN {_TABLES[label]} t ON t.rid = {fts}.rowid "
+                f"SELECT 1 FROM {fts} CROSS JOIN {table} t ON t.rid = {fts}.rowid "
                 f"WHERE {fts} MATCH ? AND t.namespace = ?",
                 (f'"{term}"', namespace),
                 COMMON_TERM_ROWS + 1,
@@ -959,15 +997,18 @@ class SQLiteStore:
 
     def _load_vectors(self, namespace: str, label: Label) -> _Vectors:
         """The namespace's vectors, kept in step with every writer: rows added since the last
-        read are added, rows erased since are removed (a whole-namespace erasure starts over)."""
+        read are added, rows erased since are removed (a whole-namespace erasure starts over).
+        A process starts from the graph a process saved, when there is one."""
         with self._lock:
             version, erasures = self._namespace_version(namespace)
             vecs = self._vectors.get((namespace, label))
             if vecs is not None and vecs.version == version:
                 return vecs
             if vecs is None:
-                vecs = self._new_vectors(self._last_erasure())
-            elif vecs.erasures != erasures:
+                vecs = self._saved_vectors(namespace, label) or self._new_vectors(
+                    namespace, label, self._last_erasure()
+                )
+            if vecs.erasures != erasures:
                 vecs = self._forget_erased(namespace, label, vecs)
             rows = self._query(
                 f"SELECT rid, id, embedding FROM {_TABLES[label]} WHERE namespace = ? AND rid > ? "
@@ -982,8 +1023,48 @@ class SQLiteStore:
             self._vectors[(namespace, label)] = vecs
             return vecs
 
-    def _new_vectors(self, last_erasure: int) -> _Vectors:
-        return _Vectors(VectorIndex(self.ann_min_rows), last_erasure=last_erasure)
+    def _new_vectors(self, namespace: str, label: Label, last_erasure: int) -> _Vectors:
+        index = VectorIndex(self.ann_min_rows, on_built=lambda: self._save_graph(namespace, label))
+        return _Vectors(index, last_erasure=last_erasure)
+
+    def _saved_vectors(self, namespace: str, label: Label) -> _Vectors | None:
+        """The vectors of the graph a process saved (None: none saved, or it was replaced by a
+        later save while being read twice running; the graph is then built)."""
+        for _ in range(2):
+            saved = graph_files.find(self._db.cursor(), self._graph_folder, namespace, label)
+            if saved is None:
+                return None
+            try:
+                index = VectorIndex.load(
+                    saved.graph_file, saved.vectors_file, saved.ids, self.ann_min_rows
+                )
+            except (OSError, RuntimeError, ValueError):
+                continue
+            return _Vectors(index, last_rid=saved.last_rid, last_erasure=saved.last_erasure)
+        return None
+
+    def _save_graph(self, namespace: str, label: Label) -> None:
+        """Save the namespace's vector graph of ``label`` beside the database, caught up with
+        every write and erasure first, unless the saved one is nearly as large. A closed or
+        busy store skips it: a later process then builds the graph."""
+        try:
+            with self._transaction() as cur:
+                vecs = self._load_vectors(namespace, label)
+                rows = len(vecs.index.ids)
+                if vecs.index.uses_ann and graph_files.worth_saving(cur, namespace, label, rows):
+                    graph_files.save(
+                        cur,
+                        self._graph_folder,
+                        namespace,
+                        label,
+                        vecs.index,
+                        vecs.last_rid,
+                        vecs.last_erasure,
+                    )
+        except (StoreClosedError, StoreUnavailableError):
+            pass
+        except (OSError, RuntimeError) as exc:  # the graph file could not be written
+            log.warning("could not save the %s vector graph of %r: %s", label, namespace, exc)
 
     def _last_erasure(self) -> int:
         return self._query("SELECT coalesce(max(rowid), 0) FROM erasures")[0][0]
@@ -996,7 +1077,7 @@ class SQLiteStore:
             (vecs.last_erasure, namespace),
         )
         if any(kind == "namespace" for _, _, kind in rows):
-            return self._new_vectors(rows[-1][0])
+            return self._new_vectors(namespace, label, rows[-1][0])
         vecs.index.remove([node_id for _, node_id, kind in rows if kind == label])
         if rows:
             vecs.last_erasure = rows[-1][0]

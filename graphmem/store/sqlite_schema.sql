@@ -102,6 +102,19 @@ CREATE TABLE IF NOT EXISTS erasures (
     erased_at INTEGER NOT NULL
 );
 
+-- HNSW graphs saved in the folder's vectors/ (graph_files.py): the name of their files, the
+-- store position they reached, and the id of each graph row (a JSON list, null where erased).
+CREATE TABLE IF NOT EXISTS vector_graphs (
+    namespace TEXT NOT NULL,
+    label TEXT NOT NULL,
+    name TEXT NOT NULL,
+    rows INTEGER NOT NULL,
+    last_rid INTEGER NOT NULL,
+    last_erasure INTEGER NOT NULL,
+    ids TEXT NOT NULL,
+    PRIMARY KEY (namespace, label)
+);
+
 CREATE VIRTUAL TABLE IF NOT EXISTS fts_episode USING fts5 (
     content, content='episodes', content_rowid='rid', tokenize='porter unicode61'
 );

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,9 +33,16 @@ class VectorIndex:
     """Ids and their unit vectors; ``search`` gives the nearest live rows by cosine. Safe for
     many threads."""
 
-    def __init__(self, ann_min_rows: int = ANN_MIN_ROWS, background: bool = True) -> None:
+    def __init__(
+        self,
+        ann_min_rows: int = ANN_MIN_ROWS,
+        background: bool = True,
+        on_built: Callable[[], None] | None = None,
+    ) -> None:
+        """``on_built``: called (in the builder's thread) once the graph is ready."""
         self.ann_min_rows = ann_min_rows
         self.background = background
+        self.on_built = on_built
         self.ids: list[str | None] = []  # by row; None once erased
         self.position: dict[str, int] = {}
         self._matrix = np.zeros((0, 0), np.float32)  # capacity rows; the first len(ids) used
@@ -49,6 +58,47 @@ class VectorIndex:
     @property
     def uses_ann(self) -> bool:
         return self._ann is not None
+
+    @property
+    def dim(self) -> int:
+        return self._matrix.shape[1]
+
+    def save(self, graph_file: Path, vectors_file: Path) -> list[str | None] | None:
+        """Write the graph and the vectors (a .npy file); the id of each row (None where
+        erased), or None while there is no graph."""
+        with self._lock:
+            if self._ann is None:
+                return None
+            self._ann.save_index(str(graph_file))
+            with open(vectors_file, "wb") as f:
+                np.save(f, self._matrix[: len(self.ids)])
+            return list(self.ids)
+
+    @classmethod
+    def load(
+        cls,
+        graph_file: Path,
+        vectors_file: Path,
+        ids: list[str | None],
+        ann_min_rows: int = ANN_MIN_ROWS,
+    ) -> VectorIndex:
+        """The index ``save`` wrote with these ``ids``: no build. RuntimeError or OSError if a
+        file is gone, ValueError if they do not match."""
+        import hnswlib
+
+        matrix = np.load(vectors_file)
+        if matrix.dtype != np.float32 or matrix.ndim != 2 or len(matrix) != len(ids):
+            raise ValueError(f"{vectors_file} does not hold the graph's {len(ids)} vectors")
+        graph = hnswlib.Index(space="ip", dim=matrix.shape[1])
+        graph.load_index(str(graph_file))
+        graph.set_ef(ANN_EF_SEARCH)
+        index = cls(ann_min_rows)
+        index.ids = list(ids)
+        index.position = {node_id: at for at, node_id in enumerate(ids) if node_id is not None}
+        index._alive = np.array([i is not None for i in ids], bool)
+        index._matrix = matrix
+        index._ann = graph
+        return index
 
     def wait(self) -> None:
         """Until a graph being built in the background is ready."""
@@ -205,6 +255,8 @@ class VectorIndex:
                 if len(new):
                     graph.add_items(self._matrix[new], new)
             self._changed.clear()
+        if self.on_built is not None:
+            self.on_built()
 
 
 def _erase(graph: Any, at: int) -> None:

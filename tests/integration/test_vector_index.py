@@ -3,8 +3,11 @@ without being rebuilt: two stores on one folder stand for two processes (each ha
 
 from __future__ import annotations
 
+import numpy as np
+
 from graphmem import HashEmbedder, Memory
 from graphmem.store.sqlite import SQLiteStore
+from graphmem.store.vectors import VectorIndex
 
 
 def test_an_erasure_by_another_client_leaves_the_graph_at_once(tmp_path):
@@ -36,3 +39,72 @@ def test_an_erasure_by_another_client_leaves_the_graph_at_once(tmp_path):
     assert store.vector_search("n", "episode", vector, 5) == []
     writer.close()
     reader.close()
+
+
+def _crates(mem: Memory) -> list:
+    texts = [
+        f"Note {i}: the {w} crate holds {i * 7} bolts."
+        for i, w in enumerate(["red", "blue", "green", "grey", "white"] * 12)
+    ]
+    return mem.add_messages([{"text": t} for t in texts], namespace="n")
+
+
+def _graph_bytes(folder) -> list[bytes]:
+    return [p.read_bytes() for p in sorted((folder / "vectors").glob("*"))]
+
+
+def test_a_later_process_loads_the_saved_graph_instead_of_building_it(tmp_path, monkeypatch):
+    embedder = HashEmbedder()
+    first = Memory(store=SQLiteStore(tmp_path, ann_min_rows=40), embedder=embedder)
+    _crates(first)
+    probe = embedder.embed(["the grey crate holds bolts"])[0]
+    first.store.vector_search("n", "episode", probe, 10)
+    first.store.wait_for_vector_indexes()  # built, then saved by the builder
+    assert len(_graph_bytes(tmp_path)) == 2  # the episodes graph and vectors (units: unread)
+    late = first.add("A late note about the black crate.", namespace="n")
+
+    def no_build(vectors, rows):
+        raise AssertionError("the saved graph should have been loaded")
+
+    monkeypatch.setattr(VectorIndex, "_new_graph", staticmethod(no_build))
+    second = SQLiteStore(tmp_path, ann_min_rows=40)
+    assert second.vector_search("n", "episode", probe, 10) == first.store.vector_search(
+        "n", "episode", probe, 10
+    )
+    index = second._vectors[("n", "episode")].index
+    assert index.uses_ann and len(index) == 61  # the saved 60, and the row written after
+    black = embedder.embed([late.content])[0]
+    assert second.vector_search("n", "episode", black, 1)[0][0] == late.id
+    second.close()
+    first.close()
+
+
+def test_an_erasure_shreds_the_saved_graphs_and_none_is_saved_with_the_erased_vector(tmp_path):
+    embedder = HashEmbedder()
+    writer = Memory(store=SQLiteStore(tmp_path, ann_min_rows=40), embedder=embedder)
+    doomed = _crates(writer)[7]
+    stored = writer.store.episode_vectors("n", [doomed.id])[doomed.id]
+    vector = stored.astype(np.float32).tobytes()
+    writer.store.wait_for_vector_indexes()
+    assert any(vector in data for data in _graph_bytes(tmp_path))
+    (tmp_path / "vectors" / "left-by-a-dead-save.hnsw").write_bytes(vector)
+    reader = SQLiteStore(tmp_path, ann_min_rows=40)  # holds the graph with the vector in it
+    assert doomed.id in {
+        i for i, _ in reader.vector_search("n", "episode", np.frombuffer(vector, np.float32), 3)
+    }
+
+    writer.forget(doomed.id, namespace="n")
+    assert _graph_bytes(tmp_path) == []  # shredded in the erasure's transaction
+    reader.close()  # saves its graph again, after taking the erasure out of it
+    writer.close()
+    saved = _graph_bytes(tmp_path)
+    assert len(saved) == 2 and not any(vector in data for data in saved)
+
+    again = SQLiteStore(tmp_path, ann_min_rows=40)
+    hits = again.vector_search("n", "episode", np.frombuffer(vector, np.float32), 59)
+    assert doomed.id not in {i for i, _ in hits} and len(hits) == 59
+    assert again._vectors[("n", "episode")].index.uses_ann  # from the saved graph
+    Memory(store=again, embedder=embedder).forget_namespace("n")
+    assert _graph_bytes(tmp_path) == []
+    again.close()
+    assert _graph_bytes(tmp_path) == []

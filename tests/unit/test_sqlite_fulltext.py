@@ -128,3 +128,30 @@ def test_counts_follow_writes(tmp_path):
     tart = next(iter(before))
     assert after[tart] < before[tart]
     store.close()
+
+
+def test_a_namespace_alone_in_its_table_gets_the_same_scores_from_one_query(tmp_path):
+    """Where the namespace holds every row, FTS5 sums the words' bm25 in one query; the
+    scores are those of the word-by-word search of a store shared with another tenant."""
+    import random
+
+    rng = random.Random(4)
+    words = [f"w{i}" for i in range(30)]
+    mine = [" ".join(rng.sample(words, 3)) for _ in range(120)]
+    alone = SQLiteStore(tmp_path / "alone")
+    alone.write(_episodes("a", mine))
+    shared = SQLiteStore(tmp_path / "shared")
+    shared.write(_episodes("b", [f"other{i} filler{i} text{i}" for i in range(50)]))
+    shared.write(_episodes("a", mine))
+    for query in ("w1 w2 w3", "w4 w29", "w7 w7 w8 w9 w10"):
+        found = []
+        for store in (alone, shared):
+            texts = {e.id: e.content for e in store.episodes_by_status("a", ["pending"])}
+            found.append({texts[h]: s for h, s in store.text_search("a", "episode", query, 500)})
+        assert found[0].keys() == found[1].keys() and found[0]
+        for text, score in found[0].items():
+            assert abs(found[1][text] - score) < 1e-6 * score
+        best = alone.text_search("a", "episode", query, 5)
+        assert [s for _, s in best] == sorted(found[0].values(), reverse=True)[:5]
+    alone.close()
+    shared.close()
