@@ -55,6 +55,8 @@ _UNIT_COLUMNS = (
     "id, namespace, text, kind, subject, predicate, object, confidence, valid_from, valid_to, "
     "recorded_at, expired_at, status, version, reason"
 )
+_APPEND_ONLY = ("unit", "episode")
+"""Labels whose rows leave only by erasure (summaries are rewritten under new row ids)."""
 _TABLES: dict[str, str] = {
     "episode": "episodes",
     "unit": "units",
@@ -107,6 +109,7 @@ class _FtsCounts:
 
     version: tuple[int, int]
     rows: int
+    last_rid: int
     namespace_rows: dict[str, int] = field(default_factory=dict)
     matches: dict[str, int] = field(default_factory=dict)
     rare: set[tuple[str, str]] = field(default_factory=set)
@@ -910,9 +913,33 @@ class SQLiteStore:
         with self._lock:
             counts = self._counts.get(label)
             if counts is None or counts.version != version:
-                rows = self._query(f"SELECT count(*) FROM {_TABLES[label]}")[0][0]
-                counts = self._counts[label] = _FtsCounts(version, rows)
+                counts = self._counts[label] = self._count_rows(label, version, counts)
             return counts
+
+    def _count_rows(
+        self, label: Label, version: tuple[int, int], before: _FtsCounts | None
+    ) -> _FtsCounts:
+        """Counts as of ``version``: from ``before`` plus the rows added since when nothing
+        was erased meanwhile and the table only grows (units, episodes), else counted again
+        (a namespace count is 50 ms at 1M units)."""
+        table = _TABLES[label]
+        if before is None or before.version[1] != version[1] or label not in _APPEND_ONLY:
+            rows, last = self._query(f"SELECT count(*), coalesce(max(rid), 0) FROM {table}")[0]
+            return _FtsCounts(version, rows, last)
+        added = self._query(
+            f"SELECT namespace, count(*), max(rid) FROM {table} WHERE rid > ? GROUP BY namespace",
+            (before.last_rid,),
+        )
+        known = before.namespace_rows
+        for namespace, count, _ in added:
+            if namespace in known:
+                known[namespace] += count
+        return _FtsCounts(
+            version,
+            before.rows + sum(r[1] for r in added),
+            max([before.last_rid, *(r[2] for r in added)]),
+            known,
+        )
 
     def _rows_in(self, counts: _FtsCounts, table: str, namespace: str) -> int:
         if namespace not in counts.namespace_rows:

@@ -155,3 +155,30 @@ def test_a_namespace_alone_in_its_table_gets_the_same_scores_from_one_query(tmp_
         assert [s for _, s in best] == sorted(found[0].values(), reverse=True)[:5]
     alone.close()
     shared.close()
+
+
+def test_row_counts_follow_writes_and_erasures_without_counting_again(tmp_path):
+    """The counts behind a namespace's idf: rows added since are added to them; after an
+    erasure they are counted again. Either way they equal a fresh count."""
+    store = SQLiteStore(tmp_path / "s")
+    store.write(_episodes("a", ["alpha one", "alpha two"]))
+    store.write(_episodes("b", ["beta one"]))
+    assert len(store.text_search("a", "episode", "alpha", 10)) == 2
+    asked, query = [], store._query
+    store._query = lambda sql, params=(): asked.append(sql) or query(sql, params)  # type: ignore[method-assign]
+    store.write(_episodes("a", ["alpha three"]))
+    store.write(_episodes("b", ["alpha four", "beta two"]))
+    store.write(_episodes("c", ["gamma"]))
+    assert len(store.text_search("a", "episode", "alpha", 10)) == 3
+    counts = store._fts_counts("episode")
+    assert (counts.rows, counts.namespace_rows["a"]) == (7, 3)
+    assert not any("count(*) FROM episodes WHERE namespace" in sql for sql in asked)
+    assert not any(sql.startswith("SELECT count(*), coalesce") for sql in asked)
+    doomed = store.text_search("b", "episode", "alpha", 10)[0][0]
+    store.erase("b", doomed)
+    assert len(store.text_search("b", "episode", "alpha beta", 10)) == 2
+    counts = store._fts_counts("episode")
+    fresh = SQLiteStore(tmp_path / "s")._fts_counts("episode")
+    assert counts.rows == fresh.rows == 6
+    assert store._rows_in(counts, "episodes", "b") == 2
+    store.close()
