@@ -67,7 +67,7 @@ def save(
     index: VectorIndex,
     last_rid: int,
     last_erasure: int,
-) -> bool:
+) -> None:
     """Write ``index``'s graph, which holds the store's rows up to ``last_rid`` and its erasures
     up to ``last_erasure``, and name it; the file it replaces is removed."""
     folder.mkdir(exist_ok=True)
@@ -80,8 +80,8 @@ def save(
             if path.exists():
                 shred(path)
         raise
-    if ids is None:
-        return False
+    if ids is None:  # no graph to save
+        return
     old = cur.execute(
         "SELECT name FROM vector_graphs WHERE namespace = ? AND label = ?", (namespace, label)
     ).fetchone()
@@ -93,7 +93,6 @@ def save(
     if old is not None:
         for path in _files(folder, old[0]):
             path.unlink(missing_ok=True)
-    return True
 
 
 def wipe(cur: sqlite3.Cursor, folder: Path, namespace: str) -> None:

@@ -875,7 +875,7 @@ class SQLiteStore:
         terms = [t for t in query_terms(text) if not self._common(namespace, label, t, counts)]
         if not terms:
             return []
-        if self._rows_in(counts, table, namespace) == counts.rows:
+        if self._holds_all(counts, label, namespace):
             return self._sole_namespace_search(label, terms, k)
         scores: dict[str, float] = {}
         for term in terms:
@@ -941,6 +941,11 @@ class SQLiteStore:
             known,
         )
 
+    def _holds_all(self, counts: _FtsCounts, label: Label, namespace: str) -> bool:
+        """Whether ``namespace`` holds every row of ``label``'s table (its counts are the
+        table's)."""
+        return self._rows_in(counts, _TABLES[label], namespace) == counts.rows
+
     def _rows_in(self, counts: _FtsCounts, table: str, namespace: str) -> int:
         if namespace not in counts.namespace_rows:
             counts.namespace_rows[namespace] = self._query(
@@ -974,8 +979,7 @@ class SQLiteStore:
         matches = self._matches(counts, fts, term, limit=COMMON_TERM_ROWS + 1)
         if matches <= COMMON_TERM_ROWS or (namespace, term) in counts.rare:
             return False
-        sole = self._rows_in(counts, table, namespace) == counts.rows  # its matches: the table's
-        common = sole or (
+        common = self._holds_all(counts, label, namespace) or (  # its matches: the table's
             self._count(
                 f"SELECT 1 FROM {fts} CROSS JOIN {table} t ON t.rid = {fts}.rowid "
                 f"WHERE {fts} MATCH ? AND t.namespace = ?",

@@ -59,10 +59,6 @@ class VectorIndex:
     def uses_ann(self) -> bool:
         return self._ann is not None
 
-    @property
-    def dim(self) -> int:
-        return self._matrix.shape[1]
-
     def save(self, graph_file: Path, vectors_file: Path) -> list[str | None] | None:
         """Write the graph and the vectors (a .npy file); the id of each row (None where
         erased), or None while there is no graph."""
