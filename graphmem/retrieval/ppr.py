@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
@@ -26,6 +29,20 @@ class PPRGraph:
     newer: dict[int, list[int]]
     """Stale passages → the units that replaced what they said: a superseded unit → its latest
     successor, an episode → the latest successors of its superseded units."""
+    _spare: list[_Scratch] = field(default_factory=list, repr=False)
+    _spare_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @contextmanager
+    def scratch(self) -> Iterator[_Scratch]:
+        """Zeroed arrays as long as the graph for one push, kept for the next one when the
+        push leaves them zeroed (allocating them per search cost 4 ms at 1.5M nodes: freed
+        heap memory is cleared by hand)."""
+        with self._spare_lock:
+            spare = self._spare.pop() if self._spare else None
+        spare = spare or _Scratch.sized(len(self.ids))
+        yield spare  # an exception leaves them dirty: they are dropped
+        with self._spare_lock:
+            self._spare.append(spare)
 
     @classmethod
     def from_adjacency(cls, adj: Adjacency, edge_weights: dict[str, float]) -> PPRGraph:
@@ -51,6 +68,18 @@ class PPRGraph:
             version=adj.version,
             newer=_newer(adj),
         )
+
+
+@dataclass
+class _Scratch:
+    residual: np.ndarray
+    ranks: np.ndarray
+    slot: np.ndarray
+    """For ``_distinct``: written before it is read, so never cleared."""
+
+    @classmethod
+    def sized(cls, n: int) -> _Scratch:
+        return cls(np.zeros(n), np.zeros(n), np.zeros(n, np.int64))
 
 
 def _newer(adj: Adjacency) -> dict[int, list[int]]:
@@ -159,29 +188,32 @@ def _following(
     max_iterations: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Push rounds that look only at the nodes whose residual changed."""
-    n = len(graph.ids)
-    residual = np.zeros(n)  # calloc'd: pages are touched only where mass goes
-    ranks = np.zeros(n)
-    slot = np.zeros(n, np.int64)  # scratch for ``_distinct``
-    residual[nodes] += start
-    frontier, pushed = _distinct(nodes, slot), []
-    for _ in range(max_iterations):
-        active = frontier[residual[frontier] > tol * np.maximum(graph.degree[frontier], 1)]
-        if not active.size:
-            break
-        pushed.append(active)
-        mass = residual[active]
-        residual[active] = 0.0
-        ranks[active] += (1.0 - damping) * mass
-        rows, spread = _spread(graph.walk, active, mass)
-        np.add.at(residual, rows, damping * spread)
-        leaked = mass[graph.dangling[active]].sum()
-        if leaked > 0:
-            residual[nodes] += damping * leaked * start
-            rows = np.concatenate([rows, nodes])
-        frontier = _distinct(rows, slot)
-    reached = _distinct(np.concatenate(pushed), slot) if pushed else np.zeros(0, np.int64)
-    return reached, ranks[reached]
+    with graph.scratch() as scratch:
+        residual, ranks, slot = scratch.residual, scratch.ranks, scratch.slot
+        residual[nodes] += start
+        frontier, pushed = _distinct(nodes, slot), []
+        touched = [frontier]  # every node whose residual may be non-zero
+        for _ in range(max_iterations):
+            active = frontier[residual[frontier] > tol * np.maximum(graph.degree[frontier], 1)]
+            if not active.size:
+                break
+            pushed.append(active)
+            mass = residual[active]
+            residual[active] = 0.0
+            ranks[active] += (1.0 - damping) * mass
+            rows, spread = _spread(graph.walk, active, mass)
+            np.add.at(residual, rows, damping * spread)
+            leaked = mass[graph.dangling[active]].sum()
+            if leaked > 0:
+                residual[nodes] += damping * leaked * start
+                rows = np.concatenate([rows, nodes])
+            frontier = _distinct(rows, slot)
+            touched.append(frontier)
+        reached = _distinct(np.concatenate(pushed), slot) if pushed else np.zeros(0, np.int64)
+        found = ranks[reached]
+        ranks[reached] = 0.0
+        residual[np.concatenate(touched)] = 0.0
+    return reached, found
 
 
 def _distinct(values: np.ndarray, slot: np.ndarray) -> np.ndarray:

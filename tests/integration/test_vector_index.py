@@ -3,6 +3,9 @@ without being rebuilt: two stores on one folder stand for two processes (each ha
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+
 import numpy as np
 
 from graphmem import HashEmbedder, Memory
@@ -77,6 +80,27 @@ def test_a_later_process_loads_the_saved_graph_instead_of_building_it(tmp_path, 
     assert second.vector_search("n", "episode", black, 1)[0][0] == late.id
     second.close()
     first.close()
+
+
+def test_closing_a_reader_with_nothing_to_save_does_not_wait_for_a_writer(tmp_path):
+    embedder = HashEmbedder()
+    first = Memory(store=SQLiteStore(tmp_path, ann_min_rows=40), embedder=embedder)
+    _crates(first)
+    probe = embedder.embed(["the grey crate holds bolts"])[0]
+    first.store.vector_search("n", "episode", probe, 10)
+    first.store.wait_for_vector_indexes()  # saved by the builder
+    first.close()
+    reader = SQLiteStore(tmp_path, ann_min_rows=40, busy_timeout_s=60)
+    reader.vector_search("n", "episode", probe, 10)  # the saved graph, loaded
+    writer = sqlite3.connect(tmp_path / "graphmem.db", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    closing = threading.Thread(target=reader.close)
+    closing.start()
+    closing.join(timeout=20)
+    done = not closing.is_alive()
+    writer.execute("ROLLBACK")
+    closing.join()
+    assert done, "close waited for the write lock with nothing to save"
 
 
 def test_an_erasure_shreds_the_saved_graphs_and_none_is_saved_with_the_erased_vector(tmp_path):

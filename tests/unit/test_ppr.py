@@ -102,3 +102,17 @@ def test_both_ways_of_pushing_agree_on_a_random_graph(monkeypatch):
     order = np.argsort(followed_nodes)
     assert np.allclose(swept[np.argsort(swept_nodes)], followed[order], atol=1e-12)
     assert swept.sum() == pytest.approx(followed.sum())
+
+
+def test_pushes_on_one_graph_do_not_leak_into_each_other(monkeypatch):
+    """The following push reuses its graph's arrays: each push must leave them as it found them."""
+    monkeypatch.setattr(ppr, "SPARSE_MIN_NODES", 0)
+    rng = np.random.default_rng(7)
+    edges = [(f"u{rng.integers(300)}", f"e{rng.integers(60)}", "INVOLVES") for _ in range(1200)]
+    adj = adjacency(edges)
+    shared = PPRGraph.from_adjacency(adj, WEIGHTS)
+    queries = [(rng.choice(len(adj.ids), 5, replace=False), rng.random(5)) for _ in range(3)]
+    for nodes, weights in [*queries, *queries]:
+        fresh_nodes, fresh = push(PPRGraph.from_adjacency(adj, WEIGHTS), nodes, weights, tol=1e-6)
+        got_nodes, got = push(shared, nodes, weights, tol=1e-6)
+        assert np.array_equal(got_nodes, fresh_nodes) and np.array_equal(got, fresh)
