@@ -61,14 +61,14 @@ class Population:
 
     @staticmethod
     def _names(n: int, words: int, rng: random.Random) -> list[str]:
-        names: set[str] = set()
+        names: dict[str, None] = {}  # in the order drawn: a set's order changes per process
         while len(names) < n:
-            names.add(
+            names[
                 " ".join(
                     "".join(rng.choices(_SYLLABLES, k=rng.randint(2, 4))).capitalize()
                     for _ in range(words)
                 )
-            )
+            ] = None
         return sorted(names, key=lambda _: rng.random())
 
     def pick(self, pool: list[str], k: int = 1) -> list[str]:

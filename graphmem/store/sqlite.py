@@ -49,8 +49,8 @@ log = logging.getLogger("graphmem")
 DB_FILE = "graphmem.db"
 MMAP_BYTES = 2**31 - 2**16
 """Reads map this much of the database file (SQLite's own ceiling) instead of copying pages
-through read calls: at 1M units search p50 / p95 went from 39.6 / 57.4 to 33.9 / 43.8 ms
-(bench/README, "At 1M units"). Writes still go through write calls."""
+through read calls: about 6 ms off a search at 1M units (bench/README, "At 1M units"). Writes
+still go through write calls."""
 _EPISODE_COLUMNS = (
     "id, namespace, content, source, speaker, session, source_id, occurred_at, recorded_at, "
     "status, error, seq, expires_at"

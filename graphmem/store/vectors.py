@@ -20,13 +20,12 @@ ANN_MIN_ROWS = 50_000
 """Below this many rows exact search is fast enough (about 3 ms at 50k × 384 here) and exact."""
 ANN_M = 32
 ANN_EF_CONSTRUCTION = 128
-ANN_EF_SEARCH = 2048
-"""HNSW settings. Recall of the exact top 10 on the 1M-unit scale store (MiniLM vectors, 200
-questions): units 0.966 / 0.987 / 0.9925 / 0.996 and episodes 0.972 / 0.988 / 0.9925 / 0.997
-at ef 512 / 1024 / 1536 / 2048 (3.6 / 7.3 / 9.8 / 11.6 ms a query for the top 50 on one
-thread). The scale bench's `ann_recall@10` moved between 0.991 and 0.9965 from run to run at
-1536, so 2048 keeps a margin above 0.99. Hash-embedded clauses (low, tied similarities) are a
-harder case: 0.81 at 1024."""
+ANN_EF_SEARCH = 1536
+"""HNSW settings. Recall of the exact top 10 on the 1M-unit scale store (MiniLM vectors, the
+bench's 199 questions): units 0.9925 / 0.9965 / 0.997 and episodes 0.993 / 0.9945 / 0.9955 at
+ef 1024 / 1536 / 2048; other question sets gave 0.98-0.99 at 1024 and 0.991-0.9965 at 1536
+(about 7 / 10 / 12 ms a query for the top 50 on one thread). Hash-embedded clauses (low, tied
+similarities) are a much harder case: 0.81 at 1024."""
 BUILD_THREADS = max(1, (os.cpu_count() or 2) - 1)
 """Threads a background build uses: all cores but one, which searches keep."""
 

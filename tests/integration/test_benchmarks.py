@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -302,6 +305,23 @@ def test_scale_population_is_zipf():
     ranked = [n for n, _ in counts.most_common()]
     assert counts[ranked[0]] > 10 * max(counts[ranked[100]], 1)  # a head and a long tail
     assert "moved to" in said or "started working at" in said  # updates over time
+
+
+def test_scale_workload_is_the_same_in_every_process():
+    """A kept store is searched again by a later process: it must ask the same questions about
+    the same population (string hashing, and so a set's order, changes per process)."""
+    code = "from graphmem.benchmarks.scale import workload; print(repr(workload(400, 20)))"
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2")
+    ]
+    assert runs[0] == runs[1] and "Who" in runs[0]
 
 
 def test_bench_beam_splits_chats_and_counts_what_it_cannot_score(tmp_path):
