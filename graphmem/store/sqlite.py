@@ -120,6 +120,14 @@ class _FtsCounts:
     """(namespace, word): common in the table, not in the namespace."""
 
 
+def _version(db: sqlite3.Connection, namespace: str) -> tuple[int, int]:
+    """The namespace's write and erasure counters (0, 0 for one never written)."""
+    row = db.execute(
+        "SELECT version, erasures FROM namespaces WHERE namespace = ?", (namespace,)
+    ).fetchone()
+    return (row[0], row[1]) if row else (0, 0)
+
+
 def _in(values: Sequence[object]) -> str:
     """Placeholders for an ``IN (...)`` list (the values themselves are bound parameters)."""
     return ",".join("?" * len(values))
@@ -1046,16 +1054,12 @@ class SQLiteStore:
         """``_namespace_version`` as committed, read without the main connection's lock."""
         with self._versions_lock:
             self._check_open()
-            row = self._versions_db.execute(
-                "SELECT version, erasures FROM namespaces WHERE namespace = ?", (namespace,)
-            ).fetchone()
-        return (row[0], row[1]) if row else (0, 0)
+            return _version(self._versions_db, namespace)
 
     def _namespace_version(self, namespace: str) -> tuple[int, int]:
-        row = self._query(
-            "SELECT version, erasures FROM namespaces WHERE namespace = ?", (namespace,)
-        )
-        return (row[0][0], row[0][1]) if row else (0, 0)
+        with self._lock:
+            self._check_open()
+            return _version(self._db, namespace)
 
     def _load_vectors(self, namespace: str, label: Label) -> _Vectors:
         """The namespace's vectors, kept in step with every writer: rows added since the last
