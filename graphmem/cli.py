@@ -229,6 +229,7 @@ def cmd_bench_locomo(mem: Memory | None, args: argparse.Namespace) -> None:
         neo4j=_neo4j_opener(args),
         split=args.split,
         config=_bench_config(args),
+        sessions=args.sessions,
     )
     _bench_report(args, report)
 
@@ -352,6 +353,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", default="5,10,25", help="comma-separated cut-offs")
     p.add_argument("--mode", choices=["zero", "llm"], default="zero")
     p.add_argument("--limit", type=int, help="only the first N conversations")
+    p.add_argument(
+        "--sessions",
+        type=_positive,
+        help="only each conversation's first N sessions, and the questions they answer",
+    )
     p = _bench(bench_sub, "beam", "BEAM knowledge updates and contradictions", cmd_bench_beam)
     p.add_argument("--data", required=True, help="folder of chats (<chat>/chat.json, ...)")
     p.add_argument("--k", type=int, default=10, help="cut-off")

@@ -35,6 +35,11 @@ class LLMError(GraphmemError):
     """The language model could not be reached or kept answering with unusable output."""
 
 
+class ReplyTooLongError(LLMError):
+    """The model's reply reached the token limit before it ended: asking again for the same
+    output cannot help, asking for less can."""
+
+
 class EmbedderMismatchError(GraphmemError):
     """A namespace's vectors come from another embedder than the one asked to read or extend
     them: comparing the two would rank memory by noise."""

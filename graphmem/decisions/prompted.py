@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field
 
-from ..errors import LLMError
+from ..errors import LLMError, ReplyTooLongError
 from ..llm.base import LLM
 from ..models import Episode, Hit, UnitKind
 from ..resources import prompts
@@ -36,6 +38,8 @@ from .base import (
 )
 
 log = logging.getLogger("graphmem.llm")
+X = TypeVar("X")
+R = TypeVar("R")
 
 
 class _Entity(BaseModel):
@@ -145,16 +149,13 @@ class PromptedDecisions:
     # -- write path ---------------------------------------------------------------------------
     def extract(self, episodes: list[Episode], summaries: dict[str, str]) -> Extraction:
         """One call per ``batch_size`` episodes; each call sees the summaries so far."""
-        summaries = dict(summaries)
+        so_far = dict(summaries)
         units: list[UnitDraft] = []
-        for start in range(0, len(episodes), self.batch_size):
-            part = self._extract(episodes[start : start + self.batch_size], summaries)
+        for part in _in_parts(episodes, self.batch_size, partial(self._extract, summaries=so_far)):
             units += part.units
-            summaries |= part.summaries
+            so_far.update(part.summaries)  # the next part's call reads them
         sessions = {ep.session for ep in episodes if ep.session}
-        return Extraction(
-            units=units, summaries={s: summaries[s] for s in sessions if s in summaries}
-        )
+        return Extraction(units=units, summaries={s: so_far[s] for s in sessions if s in so_far})
 
     def _extract(self, episodes: list[Episode], summaries: dict[str, str]) -> Extraction:
         sessions = {ep.session for ep in episodes if ep.session}
@@ -184,8 +185,11 @@ class PromptedDecisions:
         )
 
     def compare(self, comparisons: list[Comparison]) -> list[Verdict]:
-        if not comparisons:
-            return []
+        """One call per ``batch_size`` comparisons (a reply names a verdict for each)."""
+        parts = _in_parts(comparisons, self.batch_size, self._compare)
+        return [verdict for part in parts for verdict in part]
+
+    def _compare(self, comparisons: list[Comparison]) -> list[Verdict]:
         items = [
             {
                 "item": i,
@@ -268,6 +272,23 @@ class PromptedDecisions:
         cited = [hits[i] for i in dict.fromkeys(out.citations)]
         ids = list(dict.fromkeys(i for h in cited for i in (h.id, *h.episode_ids)))
         return Reply(text=out.answer, citations=ids, sufficient=True)
+
+
+def _in_parts(items: list[X], size: int, ask: Callable[[list[X]], R]) -> Iterator[R]:
+    """``ask`` on ``items``, ``size`` at a time and in order. A part whose reply outgrows the
+    model's token limit is asked for again in two halves (a single item's error is raised)."""
+    pending = [items[i : i + size] for i in range(0, len(items), size)]
+    while pending:
+        part = pending.pop(0)
+        try:
+            answer = ask(part)
+        except ReplyTooLongError:
+            if len(part) == 1:
+                raise
+            log.info("a reply for %d items outgrew the token limit; asking in halves", len(part))
+            pending[:0] = [part[: len(part) // 2], part[len(part) // 2 :]]
+            continue
+        yield answer
 
 
 def _unit_view(unit) -> dict[str, Any]:

@@ -26,7 +26,8 @@ class LLM(Protocol):
         check: Callable[[T], None] | None = None,
     ) -> T:
         """The model's answer as a validated ``schema`` that ``check`` (raising ValueError)
-        accepts; ``operation`` names the call in ``usage``."""
+        accepts; ``operation`` names the call in ``usage``. ``LLMError`` when there is none;
+        ``ReplyTooLongError`` when the reply was cut at the token limit (ask for less)."""
 
 
 @dataclass

@@ -5,14 +5,15 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from ..errors import InvalidInputError, LLMError
+from ..errors import InvalidInputError, LLMError, ReplyTooLongError
 from .base import T, Usage
 
 log = logging.getLogger("graphmem.llm")
+N = TypeVar("N", int, float)
 
 
 def json_text(reply: str) -> str:
@@ -27,7 +28,8 @@ class OpenAICompatibleLLM:
     Asks for ``json_schema`` output and, when the server refuses that, switches to
     ``{"type": "json_object", "schema": ...}`` (llama.cpp's server). The client retries 408/409/429
     and 5xx answers and dropped connections with exponential backoff; a reply that is not valid
-    for the schema gets one repair round; then ``LLMError``.
+    for the schema gets one repair round; then ``LLMError``. A reply cut off at ``max_tokens``
+    raises ``ReplyTooLongError`` at once (a repair would be as long).
     """
 
     def __init__(
@@ -39,7 +41,7 @@ class OpenAICompatibleLLM:
         timeout: float | None = None,
         max_retries: int = 3,
         temperature: float = 0.0,
-        max_tokens: int = 4096,
+        max_tokens: int | None = None,
         response_format: str = "json_schema",
     ) -> None:
         from openai import OpenAI  # imported here: zero-LLM users never load it
@@ -48,11 +50,13 @@ class OpenAICompatibleLLM:
         self.client = OpenAI(
             base_url=base_url or os.environ.get("GRAPHMEM_LLM_BASE_URL") or None,
             api_key=api_key or os.environ.get("OPENAI_API_KEY") or "not-needed",
-            timeout=timeout or _env_seconds("GRAPHMEM_LLM_TIMEOUT", 120.0),
+            timeout=timeout or _env_number("GRAPHMEM_LLM_TIMEOUT", 120.0, float, "seconds"),
             max_retries=max_retries,
         )
         self.temperature = temperature
-        self.max_tokens = max_tokens
+        self.max_tokens = max_tokens or _env_number(
+            "GRAPHMEM_LLM_MAX_TOKENS", 4096, int, "a whole number of tokens"
+        )
         self.response_format = response_format
         self.usage = Usage()
 
@@ -118,7 +122,12 @@ class OpenAICompatibleLLM:
             usage.prompt_tokens if usage else 0,
             usage.completion_tokens if usage else 0,
         )
-        content = response.choices[0].message.content if response.choices else None
+        choice = response.choices[0] if response.choices else None
+        if choice is not None and choice.finish_reason == "length":
+            raise ReplyTooLongError(
+                f"{operation}: the reply reached max_tokens ({self.max_tokens}) before its end"
+            )
+        content = choice.message.content if choice is not None else None
         if not content:
             raise LLMError(f"{operation}: the model returned an empty reply")
         return content
@@ -133,17 +142,18 @@ class OpenAICompatibleLLM:
         return {"type": "json_object", "schema": spec}
 
 
-def _env_seconds(name: str, default: float) -> float:
+def _env_number(name: str, default: N, parse: Callable[[str], N], what: str) -> N:
+    """``name`` from the environment, parsed; ``default`` when unset; above 0 or refused."""
     raw = os.environ.get(name)
     if not raw:
         return default
     try:
-        seconds = float(raw)
+        value = parse(raw)
     except ValueError:
-        seconds = 0.0
-    if not seconds > 0:
-        raise InvalidInputError(f"{name} must be a number of seconds above 0, got {raw!r}")
-    return seconds
+        value = parse("0")
+    if not value > 0:
+        raise InvalidInputError(f"{name} must be {what} above 0, got {raw!r}")
+    return value
 
 
 def _refuses_json_schema(exc: Exception) -> bool:

@@ -93,6 +93,22 @@ def test_bench_locomo_reports_every_system_per_category(tmp_path, capsys):
     )
 
 
+def test_bench_locomo_on_first_sessions_scores_only_what_they_answer(tmp_path):
+    data = tmp_path / "locomo.json"
+    data.write_text(json.dumps(SAMPLE))
+    out = tmp_path / "report.json"
+    args = ["--embedder", "hash", "-q", "bench", "locomo", "--data", str(data), "--k", "1"]
+    assert main([*args, "--sessions", "1", "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert report["ingest_s"] > 0 and report["model"]["calls_per_message"] == 0
+    # the marathon question needs session 2: skipped; the greyhound one is scored
+    assert report["skipped"] == 1
+    assert set(report["systems"]["graphmem"]["recall@1"]) == {"4", "overall"}
+    with pytest.raises(SystemExit) as refused:
+        main([*args, "--sessions", "0"])
+    assert refused.value.code == 2
+
+
 @pytest.mark.neo4j
 def test_bench_locomo_with_uri_reports_neo4j_beside_sqlite(tmp_path, neo4j_server, monkeypatch):
     uri, auth = neo4j_server

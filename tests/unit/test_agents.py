@@ -10,7 +10,7 @@ import pytest
 
 from graphmem import HashEmbedder, Memory
 from graphmem.config import Config
-from graphmem.errors import LLMError
+from graphmem.errors import LLMError, ReplyTooLongError
 from tests.scripted_llm import ScriptedLLM, unit
 
 JAN, MAR, FEB = "2024-01-10T09:00:00", "2024-03-05T09:00:00", "2024-02-01T00:00:00"
@@ -404,6 +404,66 @@ def test_constructor_calls_are_batched(tmp_path: Path) -> None:
         mem.add_messages([{"text": f"I like tea number {i}."} for i in range(n)], namespace="u")
     assert llm.usage.calls("extract") <= math.ceil(n / batch)
     assert llm.usage.operations["extract"].prompt_tokens > 0
+
+
+def test_a_batch_whose_reply_outgrows_the_token_limit_is_asked_for_in_halves(
+    tmp_path: Path,
+) -> None:
+    good = script()
+    sizes: list[int] = []
+
+    def reply(operation: str, data: dict):
+        if operation == "extract":
+            sizes.append(len(data["episodes"]))
+            if len(data["episodes"]) > 2:
+                raise ReplyTooLongError("extract: the reply reached max_tokens")
+        return good(operation, data)
+
+    facts = [
+        "I live in Paris.",
+        "I like tea.",
+        "I like coffee.",
+        "I live in Rome.",
+        "I moved to Berlin.",
+    ]
+    with memory(tmp_path, ScriptedLLM(reply), llm_batch_size=5) as mem:
+        eps = mem.add_messages([{"text": t} for t in facts], namespace="u")
+        assert [ep.status for ep in eps] == ["processed"] * 5
+        assert set(units_by_object(mem)) == {"Paris", "tea", "coffee", "Rome", "Berlin"}
+    assert sizes == [5, 2, 3, 1, 2]
+
+
+def test_comparisons_are_asked_in_parts_and_halved_when_the_reply_outgrows_the_limit(
+    tmp_path: Path,
+) -> None:
+    good = script()
+    sizes: list[int] = []
+
+    def reply(operation: str, data: dict):
+        if operation == "compare":
+            sizes.append(len(data["items"]))
+            if len(data["items"]) > 1:
+                raise ReplyTooLongError("compare: the reply reached max_tokens")
+        return good(operation, data)
+
+    with memory(tmp_path, ScriptedLLM(reply), llm_batch_size=4) as mem:
+        mem.add_messages([{"text": "I live in Paris."}, {"text": "I like tea."}], namespace="u")
+        mem.add_messages([{"text": "I moved to Berlin."}, {"text": "I like tea."}], namespace="u")
+        versions = units_by_object(mem)
+        assert versions["Paris"].status == "superseded" and versions["Berlin"].status == "active"
+        assert versions["tea"].status == "active"
+        assert mem.stats("u").units == 3  # the second "tea" was a duplicate: merged
+    assert sizes == [2, 1, 1]
+
+
+def test_a_single_episode_too_long_for_the_reply_fails_and_is_kept(tmp_path: Path) -> None:
+    def reply(operation: str, data: dict):
+        raise ReplyTooLongError("extract: the reply reached max_tokens")
+
+    with memory(tmp_path, ScriptedLLM(reply)) as mem:
+        ep = mem.add("I live in Paris.", namespace="u", at=JAN)
+        assert ep.status == "failed" and "max_tokens" in (ep.error or "")
+        assert mem.stats("u").episodes == 1
 
 
 def test_nonexistent_episode_index_fails_the_batch_and_rebuild_recovers(tmp_path: Path) -> None:

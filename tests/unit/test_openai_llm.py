@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from pydantic import BaseModel
 
-from graphmem.errors import InvalidInputError, LLMError
+from graphmem.errors import InvalidInputError, LLMError, ReplyTooLongError
 from graphmem.llm.openai import OpenAICompatibleLLM
 
 Reply = tuple[int, dict | str]
@@ -22,7 +22,7 @@ class City(BaseModel):
     city: str
 
 
-def completion(content: str) -> dict:
+def completion(content: str, finish_reason: str = "stop") -> dict:
     return {
         "id": "x",
         "object": "chat.completion",
@@ -32,7 +32,7 @@ def completion(content: str) -> dict:
             {
                 "index": 0,
                 "message": {"role": "assistant", "content": content},
-                "finish_reason": "stop",
+                "finish_reason": finish_reason,
             }
         ],
         "usage": {"prompt_tokens": 11, "completion_tokens": 5, "total_tokens": 16},
@@ -120,6 +120,16 @@ def test_invalid_json_gets_one_repair_round_then_a_clear_error(server) -> None:
         llm.complete("extract", "sys", "user", City)
 
 
+def test_a_reply_cut_at_max_tokens_raises_without_a_repair_round(server) -> None:
+    requests, install = server
+    cut = completion('{"city": "Par', finish_reason="length")
+    llm = OpenAICompatibleLLM("m", base_url=install(lambda b: (200, cut)), max_tokens=5)
+    with pytest.raises(ReplyTooLongError, match="max_tokens \\(5\\)"):
+        llm.complete("extract", "sys", "user", City)
+    assert len(requests) == 1 and requests[0]["max_tokens"] == 5
+    assert llm.usage.calls("extract") == 1  # its tokens were spent all the same
+
+
 def test_check_rejections_are_repaired_too(server) -> None:
     _, install = server
     replies = iter(['{"city": "Atlantis"}', '{"city": "Rome"}'])
@@ -160,4 +170,13 @@ def test_configuration_from_environment(monkeypatch) -> None:
     for bad in ("soon", "0", "-5", "nan"):
         monkeypatch.setenv("GRAPHMEM_LLM_TIMEOUT", bad)
         with pytest.raises(InvalidInputError, match="GRAPHMEM_LLM_TIMEOUT"):
+            OpenAICompatibleLLM()
+    monkeypatch.delenv("GRAPHMEM_LLM_TIMEOUT")
+    assert OpenAICompatibleLLM().max_tokens == 4096
+    monkeypatch.setenv("GRAPHMEM_LLM_MAX_TOKENS", "1536")  # a runaway reply costs less
+    assert OpenAICompatibleLLM().max_tokens == 1536
+    assert OpenAICompatibleLLM(max_tokens=99).max_tokens == 99
+    for bad in ("many", "0", "1.5"):
+        monkeypatch.setenv("GRAPHMEM_LLM_MAX_TOKENS", bad)
+        with pytest.raises(InvalidInputError, match="GRAPHMEM_LLM_MAX_TOKENS"):
             OpenAICompatibleLLM()
