@@ -133,6 +133,7 @@ def run(
             for store in stores.values():
                 store.ingest.add(store.mem, msgs, namespace)
             ids = [m["source_id"] for m in msgs]
+            held = set(ids)
             texts = [f"{m['speaker']}: {m['text']}" for m in msgs]
             conversation_tokens = count_tokens("\n".join(texts))
             others = baselines(embedder, ids, texts)
@@ -141,7 +142,7 @@ def run(
                 gold = evidence(qa)
                 if category not in CATEGORIES:
                     continue
-                if not gold or not set(gold) <= set(ids):  # nothing to score it by
+                if not gold or not held.issuperset(gold):  # nothing to score it by
                     skipped += 1
                     continue
                 ranked = {}
