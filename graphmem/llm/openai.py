@@ -149,11 +149,11 @@ def _env_number(name: str, default: N, parse: Callable[[str], N], what: str) -> 
         return default
     try:
         value = parse(raw)
+        if value > 0:  # NaN is not
+            return value
     except ValueError:
-        value = parse("0")
-    if not value > 0:
-        raise InvalidInputError(f"{name} must be {what} above 0, got {raw!r}")
-    return value
+        pass
+    raise InvalidInputError(f"{name} must be {what} above 0, got {raw!r}")
 
 
 def _refuses_json_schema(exc: Exception) -> bool:

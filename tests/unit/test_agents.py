@@ -406,19 +406,26 @@ def test_constructor_calls_are_batched(tmp_path: Path) -> None:
     assert llm.usage.operations["extract"].prompt_tokens > 0
 
 
+def too_long_above(most: int, operation: str, field: str, sizes: list[int]):
+    """``script()``, except that an ``operation`` call with more than ``most`` ``field``
+    entries gets a reply cut at the token limit; each such call's size goes to ``sizes``."""
+    good = script()
+
+    def reply(op: str, data: dict):
+        if op == operation:
+            sizes.append(len(data[field]))
+            if len(data[field]) > most:
+                raise ReplyTooLongError(f"{op}: the reply reached max_tokens")
+        return good(op, data)
+
+    return reply
+
+
 def test_a_batch_whose_reply_outgrows_the_token_limit_is_asked_for_in_halves(
     tmp_path: Path,
 ) -> None:
-    good = script()
     sizes: list[int] = []
-
-    def reply(operation: str, data: dict):
-        if operation == "extract":
-            sizes.append(len(data["episodes"]))
-            if len(data["episodes"]) > 2:
-                raise ReplyTooLongError("extract: the reply reached max_tokens")
-        return good(operation, data)
-
+    reply = too_long_above(2, "extract", "episodes", sizes)
     facts = [
         "I live in Paris.",
         "I like tea.",
@@ -436,16 +443,8 @@ def test_a_batch_whose_reply_outgrows_the_token_limit_is_asked_for_in_halves(
 def test_comparisons_are_asked_in_parts_and_halved_when_the_reply_outgrows_the_limit(
     tmp_path: Path,
 ) -> None:
-    good = script()
     sizes: list[int] = []
-
-    def reply(operation: str, data: dict):
-        if operation == "compare":
-            sizes.append(len(data["items"]))
-            if len(data["items"]) > 1:
-                raise ReplyTooLongError("compare: the reply reached max_tokens")
-        return good(operation, data)
-
+    reply = too_long_above(1, "compare", "items", sizes)
     with memory(tmp_path, ScriptedLLM(reply), llm_batch_size=4) as mem:
         mem.add_messages([{"text": "I live in Paris."}, {"text": "I like tea."}], namespace="u")
         mem.add_messages([{"text": "I moved to Berlin."}, {"text": "I like tea."}], namespace="u")
