@@ -116,6 +116,12 @@ RETURN e {.id, .namespace, .content, .source, .speaker, .session, .source_id, .o
   .recorded_at, .status, .error, .seq, .expires_at} AS node
 ORDER BY e.seq
 
+// name: holds_speaker
+MATCH (e:Episode)
+WHERE e.namespace = $namespace AND toLower(e.speaker) IN $speakers
+RETURN e.id AS id
+LIMIT 1
+
 // name: speakers
 MATCH (e:Episode)
 WHERE e.namespace = $namespace AND e.id IN $ids

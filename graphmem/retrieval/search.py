@@ -135,7 +135,11 @@ class Retriever:
         """``passages`` with an assistant's replies (every speaker behind the passage is one)
         weighted by ``assistant_weight``."""
         cfg = self.config
-        if cfg.assistant_weight == 1.0 or not passages:
+        if (
+            cfg.assistant_weight == 1.0
+            or not passages
+            or not self.store.holds_speaker(namespace, cfg.assistant_speakers)
+        ):
             return passages
         replies = {s.lower() for s in cfg.assistant_speakers}
 

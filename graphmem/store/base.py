@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol, TypeVar, runtime_checkable
@@ -183,6 +183,10 @@ class GraphStore(Protocol):
 
     def holds_source(self, namespace: str, prefix: str) -> bool:
         """Whether the namespace holds an episode whose ``source`` starts with ``prefix``."""
+
+    def holds_speaker(self, namespace: str, speakers: Sequence[str]) -> bool:
+        """Whether one of ``speakers`` (ASCII letter case aside) said any of the namespace's
+        episodes."""
 
     def speakers(self, namespace: str, ids: list[str]) -> dict[str, set[str | None]]:
         """Who said each of these passages: an episode's speaker, the speakers of the episodes a

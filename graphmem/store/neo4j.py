@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -477,6 +477,10 @@ class Neo4jStore:
             return []
         rows = self._q("read", "episodes_by_source", namespace=namespace, source_ids=source_ids)
         return [episode_from(r["node"]) for r in rows]
+
+    def holds_speaker(self, namespace: str, speakers: Sequence[str]) -> bool:
+        folded = [s.lower() for s in speakers]
+        return bool(self._q("read", "holds_speaker", namespace=namespace, speakers=folded))
 
     def speakers(self, namespace: str, ids: list[str]) -> dict[str, set[str | None]]:
         rows = self._q("read", "speakers", namespace=namespace, ids=ids) if ids else []

@@ -834,6 +834,13 @@ class SQLiteStore:
         sql = "SELECT 1 FROM episodes WHERE namespace = ? AND substr(source, 1, ?) = ? LIMIT 1"
         return bool(self._query(sql, (namespace, len(prefix), prefix)))
 
+    def holds_speaker(self, namespace: str, speakers: Sequence[str]) -> bool:
+        sql = (
+            "SELECT 1 FROM episodes INDEXED BY episodes_ns_speaker WHERE namespace = ? "
+            "AND speaker COLLATE NOCASE IN ({in}) LIMIT 1"
+        )
+        return bool(self._query_in(sql, list(speakers), [namespace]))
+
     def speakers(self, namespace: str, ids: list[str]) -> dict[str, set[str | None]]:
         if not ids:
             return {}

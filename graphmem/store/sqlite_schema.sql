@@ -20,6 +20,7 @@ CREATE INDEX IF NOT EXISTS episodes_ns_status ON episodes (namespace, status);
 CREATE INDEX IF NOT EXISTS episodes_ns_seq ON episodes (namespace, seq);
 CREATE INDEX IF NOT EXISTS episodes_ns_session ON episodes (namespace, session, seq);
 CREATE INDEX IF NOT EXISTS episodes_ns_source ON episodes (namespace, source_id, seq);
+CREATE INDEX IF NOT EXISTS episodes_ns_speaker ON episodes (namespace, speaker COLLATE NOCASE);
 
 CREATE TABLE IF NOT EXISTS entities (
     rid INTEGER PRIMARY KEY,

@@ -446,6 +446,15 @@ def test_speakers_of_episodes_and_units(store, ns, world):
     assert store.speakers(ns, []) == {}
 
 
+def test_holds_speaker_in_its_namespace_letter_case_aside(store, ns, world):
+    assert store.holds_speaker(ns, ["alice"]) and store.holds_speaker(ns, ["Bob", "ALICE"])
+    assert not store.holds_speaker(ns, ["assistant", "ai"])
+    assert not store.holds_speaker(ns + "-other", ["Alice"])
+    store.write(Batch(ns, episodes=[episode(ns, "Sure.", minutes=2, speaker="Assistant")]))
+    assert store.holds_speaker(ns, ["assistant", "ai"])
+    assert not store.holds_speaker(ns + "-other", ["assistant"])
+
+
 def test_episode_vectors(store, ns, world):
     got = store.episode_vectors(ns, [world["e2"].id, world["e1"].id, "missing"])
     assert set(got) == {world["e1"].id, world["e2"].id}
