@@ -21,7 +21,7 @@ from ..memory import Memory
 from ..models import Hit
 from ..retrieval.context import build_context, count_tokens
 from .baselines import baselines
-from .ranking import Ingest, Stopwatch, graphmem_ranking, recall
+from .ranking import Ingest, Stopwatch, graphmem_ranking, paired_gain, recall
 from .splits import pick
 
 CATEGORIES = ("1", "2", "3", "4")
@@ -124,6 +124,7 @@ def run(
             s: {k: {c: [] for c in CATEGORIES} for k in ks} for s in systems
         }
         turns = skipped = 0
+        asked: list[tuple[str, dict[str, list[float]]]] = []  # per question: conversation, recalls
         full: list[int] = []
         run_id = uuid.uuid4().hex[:8]  # a server may hold an earlier run's conversations
         for sample in samples:
@@ -154,9 +155,11 @@ def run(
                 full.append(conversation_tokens)
                 for name, baseline in others.items():
                     ranked[name] = baseline.rank(qa["question"], depth)
+                got = {s: [recall(ranked[s], gold, k) for k in ks] for s in systems}
+                asked.append((sample["sample_id"], got))
                 for system in systems:
-                    for k in ks:
-                        scores[system][k][category].append(recall(ranked[system], gold, k))
+                    for k, value in zip(ks, got[system], strict=True):
+                        scores[system][k][category].append(value)
             if progress:
                 print(f"{sample['sample_id']}: {len(msgs)} turns", flush=True)
     report: dict[str, Any] = {"systems": {}, "split": split, "skipped": skipped}
@@ -167,7 +170,32 @@ def run(
             everything = [x for v in scores[system][k].values() for x in v]
             per["overall"] = round(statistics.fmean(everything), 3)
             report["systems"][system][f"recall@{k}"] = per
+    report.update(_spread(asked, ks, ("dense", "bm25")))
     report.update(stores["graphmem"].figures(turns, full))
     if "graphmem-neo4j" in stores:
         report["neo4j"] = stores["graphmem-neo4j"].figures(turns, full)
     return report
+
+
+def _spread(
+    asked: list[tuple[str, dict[str, list[float]]]], ks: list[int], rivals: tuple[str, ...]
+) -> dict[str, Any]:
+    """How much graphmem's lead depends on the sample: ``gain_over_best`` (the gain over the
+    better baseline overall at each k, with its bootstrap 95% interval over the questions) and
+    ``conversations`` (each conversation's recall per system at each k)."""
+    gains = {}
+    for j, k in enumerate(ks):
+        column = {s: [got[s][j] for _, got in asked] for s in ("graphmem", *rivals)}
+        best = max(rivals, key=lambda s: statistics.fmean(column[s]) if column[s] else 0.0)
+        gains[f"recall@{k}"] = {"over": best} | paired_gain(column["graphmem"], column[best])
+    conversations: dict[str, dict[str, dict[str, float]]] = {}
+    for sample_id in dict.fromkeys(c for c, _ in asked):
+        rows = [got for c, got in asked if c == sample_id]
+        conversations[sample_id] = {
+            s: {
+                f"recall@{k}": round(statistics.fmean(r[s][j] for r in rows), 3)
+                for j, k in enumerate(ks)
+            }
+            for s in rows[0]
+        }
+    return {"gain_over_best": gains, "conversations": conversations}

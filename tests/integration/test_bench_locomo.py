@@ -8,7 +8,7 @@ import pytest
 
 from graphmem import Memory
 from graphmem.benchmarks.locomo import evidence
-from graphmem.benchmarks.ranking import recall
+from graphmem.benchmarks.ranking import paired_gain, recall
 from graphmem.cli import main
 from graphmem.embed import HashEmbedder
 
@@ -91,6 +91,27 @@ def test_bench_locomo_reports_every_system_per_category(tmp_path, capsys):
         tokens["ratio"] == round(tokens["graphmem"] / tokens["full"], 4)
         or abs(tokens["ratio"] - tokens["graphmem"] / tokens["full"]) < 0.01
     )
+    systems = report["systems"]
+    for k in ("recall@1", "recall@4"):  # the lead, with how far it could move
+        lead = report["gain_over_best"][k]
+        best = max(("dense", "bm25"), key=lambda s: systems[s][k]["overall"])
+        assert lead["over"] == best
+        assert lead["gain"] == pytest.approx(
+            systems["graphmem"][k]["overall"] - systems[best][k]["overall"], abs=0.002
+        )
+        assert lead["ci95"][0] <= lead["gain"] <= lead["ci95"][1]
+    assert report["conversations"]["conv-x"]["graphmem"] == {
+        k: systems["graphmem"][k]["overall"] for k in ("recall@1", "recall@4")
+    }
+
+
+def test_paired_gain_interval():
+    assert paired_gain([1.0, 0.0, 1.0], [1.0, 0.0, 1.0]) == {"gain": 0.0, "ci95": [0.0, 0.0]}
+    steady = paired_gain([0.6] * 50, [0.5] * 50)
+    assert steady["gain"] == 0.1 and steady["ci95"] == [0.1, 0.1]
+    mixed = paired_gain([1.0, 0.0] * 25, [0.5] * 50)
+    assert mixed["gain"] == 0.0 and mixed["ci95"][0] < -0.05 and mixed["ci95"][1] > 0.05
+    assert paired_gain([], []) == {"gain": None, "ci95": None}
 
 
 def test_bench_locomo_on_first_sessions_scores_only_what_they_answer(tmp_path):
