@@ -17,7 +17,7 @@ from ..llm.base import LLM
 from ..memory import Memory
 from ..models import Hit
 from .baselines import BM25Baseline, DenseBaseline, baselines
-from .ranking import Ingest, Stopwatch, graphmem_ranking, mean, recall
+from .ranking import Ingest, Stopwatch, graphmem_ranking, interval, mean, recall
 from .splits import pick
 
 _INDEX_MARK = re.compile(r"\s*->->\s*\d+\s*,\s*\d+\s*$")
@@ -254,6 +254,12 @@ def run(
         if system != "graphmem":  # plain rankings keep no versions and flag nothing
             report["systems"][system]["knowledge_update"]["original_superseded"] = None
             report["systems"][system]["contradiction_resolution"]["flagged"] = None
+    report["intervals"] = {  # graphmem's figures with their bootstrap 95% intervals
+        "updated_above_original": interval(updates["graphmem"].get("updated_above_original", [])),
+        "original_superseded": interval(updates["graphmem"].get("original_superseded", [])),
+        "both_retrieved": interval(conflicts["graphmem"].get("both_retrieved", [])),
+        "flagged": interval(conflicts["graphmem"].get("flagged", [])),
+    }
     report["questions"] = {
         "knowledge_update": len(updates["dense"].get("updated_in_top_k", [])),
         "contradiction_resolution": len(conflicts["dense"].get("both_retrieved", [])),

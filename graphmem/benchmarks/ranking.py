@@ -42,17 +42,24 @@ def recall(ranked: list[str], gold: list[str], k: int) -> float:
 def paired_gain(
     ours: list[float], theirs: list[float], rounds: int = 2000, seed: int = 0
 ) -> dict[str, Any]:
-    """The mean of ``ours - theirs`` (per-question scores of two systems on the same questions)
-    and its 95% interval by a paired bootstrap over the questions: how far the gain could move
-    on another sample of questions like these."""
+    """The mean of ``ours - theirs`` (two systems' scores on the same questions) as ``gain``,
+    with its ``ci95`` (``interval`` of the differences)."""
+    diff = [a - b for a, b in zip(ours, theirs, strict=True)]
+    spread = interval(diff, rounds, seed)
+    return {"gain": spread["mean"], "ci95": spread["ci95"]}
+
+
+def interval(values: list[float], rounds: int = 2000, seed: int = 0) -> dict[str, Any]:
+    """The mean of per-question ``values`` and its 95% interval by a bootstrap over the
+    questions: how far the figure could move on another sample of questions like these."""
     import numpy as np
 
-    diff = np.asarray(ours, float) - np.asarray(theirs, float)
-    if not len(diff):
-        return {"gain": None, "ci95": None}
-    draws = np.random.default_rng(seed).integers(0, len(diff), (rounds, len(diff)))
-    low, high = np.percentile(diff[draws].mean(axis=1), [2.5, 97.5])
-    return {"gain": round(float(diff.mean()), 3), "ci95": [round(low, 3), round(high, 3)]}
+    if not values:
+        return {"mean": None, "ci95": None}
+    scores = np.asarray(values, float)
+    draws = np.random.default_rng(seed).integers(0, len(scores), (rounds, len(scores)))
+    low, high = np.percentile(scores[draws].mean(axis=1), [2.5, 97.5])
+    return {"mean": round(float(scores.mean()), 3), "ci95": [round(low, 3), round(high, 3)]}
 
 
 def mean(values: list[float]) -> float | None:

@@ -8,7 +8,7 @@ import pytest
 
 from graphmem import Memory
 from graphmem.benchmarks.locomo import evidence
-from graphmem.benchmarks.ranking import paired_gain, recall
+from graphmem.benchmarks.ranking import interval, paired_gain, recall
 from graphmem.cli import main
 from graphmem.embed import HashEmbedder
 
@@ -112,6 +112,9 @@ def test_paired_gain_interval():
     mixed = paired_gain([1.0, 0.0] * 25, [0.5] * 50)
     assert mixed["gain"] == 0.0 and mixed["ci95"][0] < -0.05 and mixed["ci95"][1] > 0.05
     assert paired_gain([], []) == {"gain": None, "ci95": None}
+    assert interval([]) == {"mean": None, "ci95": None}
+    coin = interval([1.0, 0.0] * 5)  # 10 questions: a proportion of 0.5 could be 0.2 or 0.8
+    assert coin["mean"] == 0.5 and coin["ci95"][0] <= 0.25 and coin["ci95"][1] >= 0.75
 
 
 def test_bench_locomo_on_first_sessions_scores_only_what_they_answer(tmp_path):

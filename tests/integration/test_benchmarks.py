@@ -211,6 +211,9 @@ def test_bench_beam_update_is_superseded(tmp_path):
     assert graphmem["knowledge_update"]["updated_in_top_k"] == 1.0
     assert graphmem["contradiction_resolution"]["flagged"] == 0.0  # nothing conflicts here
     assert graphmem["evidence_recall@3"]["information_extraction"] == 1.0
+    spread = report["intervals"]  # every question agrees: the interval is the point
+    assert spread["updated_above_original"] == {"mean": 1.0, "ci95": [1.0, 1.0]}
+    assert spread["flagged"] == {"mean": 0.0, "ci95": [0.0, 0.0]}
     for system in report["systems"].values():  # every cited message of every question
         assert set(system["evidence_recall@3"]) == {
             "knowledge_update",
