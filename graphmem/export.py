@@ -40,8 +40,8 @@ def namespace_graph(store: GraphStore, namespace: str) -> nx.MultiDiGraph:
                 fields = node.model_dump(exclude={"entities", "episode_ids", "covers"})
                 graph.add_node(node.id, label=label, **{k: _plain(v) for k, v in fields.items()})
     adj = store.adjacency(namespace)
-    for src, dst, typ in zip(adj.src.tolist(), adj.dst.tolist(), adj.types, strict=True):
-        graph.add_edge(adj.ids[src], adj.ids[dst], type=typ)
+    for src, dst, typ in adj.edges():
+        graph.add_edge(src, dst, type=typ)
     return graph
 
 

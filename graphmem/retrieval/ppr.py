@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import sparse
 
-from ..store.base import Adjacency
+from ..store.base import EDGE_TYPES, Adjacency
 
 
 @dataclass
@@ -47,7 +47,8 @@ class PPRGraph:
     @classmethod
     def from_adjacency(cls, adj: Adjacency, edge_weights: dict[str, float]) -> PPRGraph:
         n = len(adj.ids)
-        weights = np.array([edge_weights.get(t, 0.0) for t in adj.types], dtype=np.float64)
+        by_type = np.array([edge_weights.get(t, 0.0) for t in EDGE_TYPES], dtype=np.float64)
+        weights = by_type[adj.types]
         keep = weights > 0
         src, dst, w = adj.src[keep], adj.dst[keep], weights[keep]
         # Edges are walked both ways: a unit leads to its entities and an entity to its units.
@@ -60,7 +61,7 @@ class PPRGraph:
         walk = (sparse.diags(inv) @ a).T.tocsc()  # column j spreads node j's mass to its neighbours
         return cls(
             ids=adj.ids,
-            is_passage=np.isin(np.asarray(adj.kinds), ["unit", "episode"]),
+            is_passage=adj.of_kind("unit", "episode"),
             index=adj.index(),
             walk=walk,
             dangling=out == 0,
@@ -83,14 +84,8 @@ class _Scratch:
 
 
 def _newer(adj: Adjacency) -> dict[int, list[int]]:
-    types = np.asarray(adj.types)
-    successor = dict(
-        zip(
-            adj.dst[types == "SUPERSEDES"].tolist(),
-            adj.src[types == "SUPERSEDES"].tolist(),
-            strict=True,
-        )
-    )
+    supersedes = adj.of_type("SUPERSEDES")
+    successor = dict(zip(adj.dst[supersedes].tolist(), adj.src[supersedes].tolist(), strict=True))
     if not successor:
         return {}
 
@@ -101,7 +96,7 @@ def _newer(adj: Adjacency) -> dict[int, list[int]]:
         return unit
 
     newer = {old: [latest(old)] for old in successor}
-    sources = types == "FROM"
+    sources = adj.of_type("FROM")
     for unit, episode in zip(adj.src[sources].tolist(), adj.dst[sources].tolist(), strict=True):
         if unit in successor:
             newer.setdefault(episode, []).append(newer[unit][0])

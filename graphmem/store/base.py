@@ -24,6 +24,10 @@ EDGE_ENDPOINTS: dict[str, tuple[str, str | None]] = {
     "COVERS": ("summary", None),  # a unit or an episode
 }
 """The node kinds at either end of each edge type (None: known from the node itself)."""
+EDGE_TYPES = tuple(EDGE_ENDPOINTS)
+"""Edge types in the order ``Adjacency.types`` codes them."""
+NODE_KINDS = ("entity", "unit", "episode", "summary")
+"""Node kinds in the order ``Adjacency.kinds`` codes them."""
 
 
 def has_direction(vector: np.ndarray) -> bool:
@@ -101,17 +105,40 @@ class Erased:
 
 @dataclass
 class Adjacency:
-    """The PPR graph of a namespace: nodes (entities, units, episodes) and typed edges as indices."""
+    """The PPR graph of a namespace: nodes (entities, units, episodes) and typed edges as
+    indices; node kinds and edge types as codes (``NODE_KINDS[kinds[i]]``,
+    ``EDGE_TYPES[types[j]]``), so a graph of many edges is read without a string per edge."""
 
     ids: list[str]
-    kinds: list[str]
+    kinds: np.ndarray
     src: np.ndarray
     dst: np.ndarray
-    types: list[str]
+    types: np.ndarray
     version: int
 
     def index(self) -> dict[str, int]:
         return {node_id: i for i, node_id in enumerate(self.ids)}
+
+    def edges(self) -> list[tuple[str, str, str]]:
+        """Every edge as (source id, target id, type), in store order."""
+        return [
+            (self.ids[s], self.ids[d], EDGE_TYPES[t])
+            for s, d, t in zip(
+                self.src.tolist(), self.dst.tolist(), self.types.tolist(), strict=True
+            )
+        ]
+
+    def kind(self, node_id: str) -> str:
+        """The kind of node ``node_id`` (KeyError when the graph does not hold it)."""
+        return NODE_KINDS[self.kinds[self.ids.index(node_id)]]
+
+    def of_type(self, name: str) -> np.ndarray:
+        """Which edges have type ``name`` (a boolean mask)."""
+        return self.types == EDGE_TYPES.index(name)
+
+    def of_kind(self, *names: str) -> np.ndarray:
+        """Which nodes are of one of the kinds ``names`` (a boolean mask)."""
+        return np.isin(self.kinds, [NODE_KINDS.index(n) for n in names])
 
 
 @runtime_checkable

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..models import Episode, Summary
-from .base import EDGE_ENDPOINTS, Adjacency, Batch
+from .base import EDGE_ENDPOINTS, EDGE_TYPES, NODE_KINDS, Adjacency, Batch
 
 WRITABLE_EDGES = frozenset({"SAME_AS", "SUPERSEDES", "CONFLICTS_WITH", "RETRACTS", "FROM", "NEXT"})
 """Edge types a batch may carry as edges; INVOLVES and COVERS come with their unit or summary."""
@@ -123,32 +123,36 @@ class AdjacencyBuilder:
 
     ids: list[str] = field(default_factory=list)
     index: dict[str, int] = field(default_factory=dict)
-    kinds: list[str] = field(default_factory=list)
+    kinds: list[int] = field(default_factory=list)
     src: list[int] = field(default_factory=list)
     dst: list[int] = field(default_factory=list)
-    types: list[str] = field(default_factory=list)
+    types: list[int] = field(default_factory=list)
 
     def add(self, rows: list[tuple[str, str, str]]) -> None:
         for typ, src, dst in rows:
             src_kind, dst_kind = EDGE_ENDPOINTS[typ]
             self.src.append(self._node(src, src_kind))
             self.dst.append(self._node(dst, dst_kind))
-            self.types.append(typ)
+            self.types.append(_TYPE_CODES[typ])
 
     def _node(self, node_id: str, kind: str | None) -> int:
         i = self.index.get(node_id)
         if i is None:
             i = self.index[node_id] = len(self.ids)
             self.ids.append(node_id)
-            self.kinds.append(kind or "unit")
+            self.kinds.append(_KIND_CODES[kind or "unit"])
         return i
 
     def build(self, version: int) -> Adjacency:
         return Adjacency(
             ids=list(self.ids),
-            kinds=list(self.kinds),
+            kinds=np.asarray(self.kinds, dtype=np.int8),
             src=np.asarray(self.src, dtype=np.int64),
             dst=np.asarray(self.dst, dtype=np.int64),
-            types=list(self.types),
+            types=np.asarray(self.types, dtype=np.int8),
             version=version,
         )
+
+
+_TYPE_CODES = {name: code for code, name in enumerate(EDGE_TYPES)}
+_KIND_CODES = {name: code for code, name in enumerate(NODE_KINDS)}

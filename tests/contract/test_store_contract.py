@@ -79,14 +79,9 @@ def test_episodes_round_trip_with_order_and_session_chain(store, ns, world):
     assert got[1].occurred_at == e1.occurred_at and got[1].status == "processed"
     assert got[0].seq == got[1].seq + 1
     adj = store.adjacency(ns)
-    index = adj.index()
-    nexts = {
-        (adj.ids[s], adj.ids[d])
-        for s, d, t in zip(adj.src, adj.dst, adj.types, strict=True)
-        if t == "NEXT"
-    }
+    nexts = {(src, dst) for src, dst, typ in adj.edges() if typ == "NEXT"}
     assert nexts == {(e1.id, e2.id)}
-    assert adj.kinds[index[e1.id]] == "episode"
+    assert adj.kind(e1.id) == "episode"
 
 
 def test_units_carry_their_hyperedge_and_provenance(store, ns, world):
@@ -188,9 +183,7 @@ def test_edges_and_summaries(store, ns, world):
     (got,) = store.get_summaries(ns, [summary.id])
     assert got.text == summary.text and got.span_from == T0
     adj = store.adjacency(ns)
-    typed = {
-        (adj.ids[s], adj.ids[d], t) for s, d, t in zip(adj.src, adj.dst, adj.types, strict=True)
-    }
+    typed = set(adj.edges())
     assert (world["u2"].id, world["u1"].id, "SUPERSEDES") in typed
     assert (summary.id, world["e2"].id, "COVERS") in typed
     assert store.node_ids(ns, "summary") == [summary.id]
@@ -229,10 +222,7 @@ def test_a_batch_of_only_updates_and_edges_is_applied(store, ns, world):
     assert old.status == "superseded" and old.valid_to == T0 + timedelta(days=3)
     after = store.adjacency(ns)
     assert after.version != before.version
-    typed = {
-        (after.ids[s], after.ids[d], t)
-        for s, d, t in zip(after.src, after.dst, after.types, strict=True)
-    }
+    typed = set(after.edges())
     assert (u2, u1, "SUPERSEDES") in typed
 
 
@@ -252,7 +242,7 @@ def test_a_batch_stays_inside_its_namespace(store, ns, world):
     )
     (u1,) = store.get_units(ns, [world["u1"].id])
     assert u1.status == "active"
-    assert "RETRACTS" not in store.adjacency(other).types
+    assert "RETRACTS" not in {typ for _, _, typ in store.adjacency(other).edges()}
     assert store.stats(other).episodes == 1
 
 

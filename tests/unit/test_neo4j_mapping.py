@@ -75,7 +75,8 @@ def test_adjacency_from_rows():
         [{"src": "u", "dst": "e", "type": "INVOLVES"}, {"src": "u", "dst": "p", "type": "FROM"}],
         version=7,
     )
-    assert adj.ids == ["u", "e", "p"] and adj.kinds == ["unit", "entity", "episode"]
+    assert [adj.kind(n) for n in adj.ids] == ["unit", "entity", "episode"]
+    assert adj.edges() == [("u", "e", "INVOLVES"), ("u", "p", "FROM")]
     assert adj.src.tolist() == [0, 0] and adj.dst.tolist() == [1, 2] and adj.version == 7
 
 

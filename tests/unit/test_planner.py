@@ -61,5 +61,9 @@ def test_adjacency_grows_in_store_order_with_node_kinds():
     edges.add([("SUPERSEDES", "w", "u")])
     adj = edges.build(2)
     assert first.ids == ["u", "e", "p"] and first.src.tolist() == [0, 0]
-    assert adj.ids == ["u", "e", "p", "w"] and adj.kinds == ["unit", "entity", "episode", "unit"]
+    assert adj.ids == ["u", "e", "p", "w"]
+    assert [adj.kind(n) for n in adj.ids] == ["unit", "entity", "episode", "unit"]
+    assert adj.edges() == [("u", "e", "INVOLVES"), ("u", "p", "FROM"), ("w", "u", "SUPERSEDES")]
+    assert adj.of_type("FROM").tolist() == [False, True, False]
+    assert adj.of_kind("unit", "episode").tolist() == [True, False, True, True]
     assert adj.src.tolist() == [0, 0, 3] and adj.dst.tolist() == [1, 2, 0] and adj.version == 2

@@ -4,7 +4,7 @@ import pytest
 
 from graphmem.retrieval import ppr
 from graphmem.retrieval.ppr import PPRGraph, personalized_pagerank, push
-from graphmem.store.base import Adjacency
+from graphmem.store.base import EDGE_TYPES, NODE_KINDS, Adjacency
 
 WEIGHTS = {"INVOLVES": 1.0, "FROM": 1.0, "NEXT": 0.25, "SUPERSEDES": 0.0}
 
@@ -17,10 +17,10 @@ def adjacency(edges: list[tuple[str, str, str]]) -> Adjacency:
                 ids.append(n)
     return Adjacency(
         ids=ids,
-        kinds=["unit" if n.startswith("u") else "entity" for n in ids],
+        kinds=np.array([NODE_KINDS.index("unit" if n.startswith("u") else "entity") for n in ids]),
         src=np.array([ids.index(s) for s, _, _ in edges]),
         dst=np.array([ids.index(d) for _, d, _ in edges]),
-        types=[t for _, _, t in edges],
+        types=np.array([EDGE_TYPES.index(t) for _, _, t in edges]),
         version=1,
     )
 
