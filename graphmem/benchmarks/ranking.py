@@ -1,4 +1,5 @@
-"""What every benchmark shares: graphmem's hits as a ranked list of distinct sources, recall@k."""
+"""What every benchmark shares: graphmem's hits as a ranked list of distinct sources, recall@k,
+and bootstrap intervals of per-question figures."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import statistics
 import time
 from dataclasses import asdict, dataclass
 from typing import Any
+
+import numpy as np
 
 from ..memory import Memory
 from ..models import Hit
@@ -52,8 +55,6 @@ def paired_gain(
 def interval(values: list[float], rounds: int = 2000, seed: int = 0) -> dict[str, Any]:
     """The mean of per-question ``values`` and its 95% interval by a bootstrap over the
     questions: how far the figure could move on another sample of questions like these."""
-    import numpy as np
-
     if not values:
         return {"mean": None, "ci95": None}
     scores = np.asarray(values, float)

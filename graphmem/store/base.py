@@ -129,7 +129,7 @@ class Adjacency:
         ]
 
     def kind(self, node_id: str) -> str:
-        """The kind of node ``node_id`` (KeyError when the graph does not hold it)."""
+        """The kind of node ``node_id`` (ValueError when the graph does not hold it)."""
         return NODE_KINDS[self.kinds[self.ids.index(node_id)]]
 
     def of_type(self, name: str) -> np.ndarray:
