@@ -120,11 +120,8 @@ def run(
                 stack.enter_context(neo4j(embedder=embedder, llm=llm, config=config))
             )
         systems = (*stores, "dense", "bm25")
-        scores: dict[str, dict[int, dict[str, list[float]]]] = {
-            s: {k: {c: [] for c in CATEGORIES} for k in ks} for s in systems
-        }
         turns = skipped = 0
-        asked: list[tuple[str, dict[str, list[float]]]] = []  # per question: conversation, recalls
+        asked: list[_Scored] = []
         full: list[int] = []
         run_id = uuid.uuid4().hex[:8]  # a server may hold an earlier run's conversations
         for sample in samples:
@@ -156,19 +153,19 @@ def run(
                 for name, baseline in others.items():
                     ranked[name] = baseline.rank(qa["question"], depth)
                 got = {s: [recall(ranked[s], gold, k) for k in ks] for s in systems}
-                asked.append((sample["sample_id"], got))
-                for system in systems:
-                    for k, value in zip(ks, got[system], strict=True):
-                        scores[system][k][category].append(value)
+                asked.append(_Scored(sample["sample_id"], category, got))
             if progress:
                 print(f"{sample['sample_id']}: {len(msgs)} turns", flush=True)
     report: dict[str, Any] = {"systems": {}, "split": split, "skipped": skipped}
     for system in systems:
         report["systems"][system] = {}
-        for k in ks:
-            per = {c: round(statistics.fmean(v), 3) for c, v in scores[system][k].items() if v}
-            everything = [x for v in scores[system][k].values() for x in v]
-            per["overall"] = round(statistics.fmean(everything), 3)
+        for j, k in enumerate(ks):
+            per = {
+                c: round(statistics.fmean(values), 3)
+                for c in CATEGORIES
+                if (values := [q.recalls[system][j] for q in asked if q.category == c])
+            }
+            per["overall"] = round(statistics.fmean(q.recalls[system][j] for q in asked), 3)
             report["systems"][system][f"recall@{k}"] = per
     report.update(_spread(asked, ks, ("dense", "bm25")))
     report.update(stores["graphmem"].figures(turns, full))
@@ -177,20 +174,27 @@ def run(
     return report
 
 
-def _spread(
-    asked: list[tuple[str, dict[str, list[float]]]], ks: list[int], rivals: tuple[str, ...]
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Scored:
+    """One scored question: its conversation, category and each system's recall at each k."""
+
+    conversation: str
+    category: str
+    recalls: dict[str, list[float]]
+
+
+def _spread(asked: list[_Scored], ks: list[int], rivals: tuple[str, ...]) -> dict[str, Any]:
     """How much graphmem's lead depends on the sample: ``gain_over_best`` (the gain over the
     better baseline overall at each k, with its bootstrap 95% interval over the questions) and
     ``conversations`` (each conversation's recall per system at each k)."""
     gains = {}
     for j, k in enumerate(ks):
-        column = {s: [got[s][j] for _, got in asked] for s in ("graphmem", *rivals)}
+        column = {s: [q.recalls[s][j] for q in asked] for s in ("graphmem", *rivals)}
         best = max(rivals, key=lambda s: statistics.fmean(column[s]) if column[s] else 0.0)
         gains[f"recall@{k}"] = {"over": best} | paired_gain(column["graphmem"], column[best])
     conversations: dict[str, dict[str, dict[str, float]]] = {}
-    for sample_id in dict.fromkeys(c for c, _ in asked):
-        rows = [got for c, got in asked if c == sample_id]
+    for sample_id in dict.fromkeys(q.conversation for q in asked):
+        rows = [q.recalls for q in asked if q.conversation == sample_id]
         conversations[sample_id] = {
             s: {
                 f"recall@{k}": round(statistics.fmean(r[s][j] for r in rows), 3)
