@@ -248,6 +248,7 @@ def cmd_bench_beam(mem: Memory | None, args: argparse.Namespace) -> None:
         split=args.split,
         config=_bench_config(args),
         categories=set(args.categories.split(",")) if args.categories else None,
+        batches=args.batches,
     )
     _bench_report(args, report)
 
@@ -367,6 +368,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--categories",
         help="only these probing-question categories, comma-separated "
         "(e.g. knowledge_update,contradiction_resolution)",
+    )
+    p.add_argument(
+        "--batches",
+        type=_positive,
+        help="only each chat's first N batches, and the questions whose evidence they hold",
     )
     p = _bench(
         bench_sub, "multihop", "HippoRAG passage Recall@k vs dense and BM25", cmd_bench_multihop

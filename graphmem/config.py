@@ -72,6 +72,10 @@ class ConstructorConfig:
     entity; the zero-LLM mode keeps them apart."""
     llm_batch_size: int = 16
     """Episodes per extraction call when a model extracts (one call for this many turns)."""
+    rules_speakers: tuple[str, ...] = ()
+    """When a model extracts: the speakers whose messages the zero-LLM rules extract and judge
+    instead (e.g. ``("assistant",)``: an assistant's long replies are most of a chat's text and
+    mostly restate the user). Empty: the model reads every message."""
     topic_min_units: int = 3
     """A batch that tells this many facts about a person or named thing rewrites its topic
     summary."""
@@ -123,8 +127,9 @@ class Config:
 
 def with_settings(config: Config, settings: list[str]) -> Config:
     """``config`` with ``section.field=value`` settings applied (``value`` read as JSON when it
-    parses, else as text; ``retrieval.edge_weights.NEXT=0`` sets one key of a dict field): how a
-    benchmark runs without a rule, to measure what the rule does."""
+    parses, else as text; ``retrieval.edge_weights.NEXT=0`` sets one key of a dict field, and a
+    tuple field takes a JSON list or one item): how a benchmark runs without a rule, to measure
+    what the rule does."""
     for setting in settings:
         path, sep, raw = setting.partition("=")
         if not sep:
@@ -142,7 +147,8 @@ def with_settings(config: Config, settings: list[str]) -> Config:
                 raise InvalidInputError(f"no setting {path!r} (have {sorted(target)})")
             target[last] = value
         else:
-            _field(target, last, setting)
+            if isinstance(_field(target, last, setting), tuple):  # a list, or one item
+                value = tuple(value) if isinstance(value, list) else (value,)
             setattr(target, last, value)
     return config
 

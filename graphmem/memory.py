@@ -85,6 +85,10 @@ class Memory:
             from .decisions.prompted import PromptedDecisions
 
             decisions = PromptedDecisions(llm, self.config.constructor.llm_batch_size)
+            if speakers := tuple(self.config.constructor.rules_speakers):
+                from .decisions.by_speaker import BySpeaker
+
+                decisions = BySpeaker(decisions, ZeroLLM(self.config.rules), speakers)
         self.decisions: Decisions = decisions or ZeroLLM(self.config.rules)
         self.store: GraphStore = store if store is not None else SQLiteStore(self.config.path)
         self.embedder = embedder or default_embedder()

@@ -95,6 +95,8 @@ class Unit(Node):
     entities: list[Involvement] = Field(min_length=2)
     episode_ids: list[str] = Field(min_length=1)
     embedding: Any = Field(default=None, repr=False, exclude=True)
+    by_rules: bool = Field(default=False, repr=False, exclude=True)
+    """Extracted by rules in model mode, so judged by rules on its write (not stored)."""
 
 
 class Summary(Node):

@@ -189,6 +189,7 @@ class Constructor:
             recorded_at=recorded,
             entities=list(arms.values()),
             episode_ids=draft.episode_ids,
+            by_rules=draft.by_rules,
         )
 
 

@@ -45,13 +45,18 @@ def _anchor(text: str | None) -> datetime | None:
         return None
 
 
-def messages(chat: list[dict[str, Any]], max_chars: int) -> list[dict[str, Any]]:
-    """A BEAM chat as graphmem messages: ``source_id`` = message id, ``speaker`` = role, ``at`` =
-    the latest time anchor seen (a minute apart, so their order survives), session = batch. The
-    trailing "->-> a,b" index mark is dropped; a message over ``max_chars`` is cut there (every
-    system sees the same text)."""
+def messages(
+    chat: list[dict[str, Any]], max_chars: int, batches: int | None = None
+) -> list[dict[str, Any]]:
+    """A BEAM chat (its first ``batches``) as graphmem messages: ``source_id`` = message id,
+    ``speaker`` = role, ``at`` = the latest time anchor seen (a minute apart, so their order
+    survives), session = batch. The trailing "->-> a,b" index mark is dropped; a message over
+    ``max_chars`` is cut there (every system sees the same text)."""
     flat = [
-        (batch.get("batch_number"), m) for batch in chat for turn in batch["turns"] for m in turn
+        (batch.get("batch_number"), m)
+        for batch in chat[:batches]
+        for turn in batch["turns"]
+        for m in turn
     ]
     first = next((a for _, m in flat if (a := _anchor(m.get("time_anchor")))), datetime(2024, 1, 1))
     current, out = first, []
@@ -181,9 +186,12 @@ def run(
     split: str = "all",
     config: Config | None = None,
     categories: set[str] | None = None,
+    batches: int | None = None,
 ) -> dict[str, Any]:
     """graphmem, dense and BM25 on the chats' probing questions (of ``categories``, default
-    all): evidence recall, updates ranked above originals, contradictions retrieved."""
+    all): evidence recall, updates ranked above originals, contradictions retrieved.
+    ``batches`` keeps each chat's first batches and the questions whose evidence they hold (a
+    slice for slow model-driven runs); the others count as skipped."""
     folders = pick(chat_folders(data), split)[:limit]
     skipped: dict[str, int] = {}
     systems = ("graphmem", "dense", "bm25")
@@ -205,9 +213,10 @@ def run(
                 raise InvalidInputError(
                     f"no question category {unknown} in {folder.name} (has {', '.join(probes)})"
                 )
-            msgs = messages(chat, mem.config.constructor.max_episode_chars)
+            msgs = messages(chat, mem.config.constructor.max_episode_chars, batches)
             ingest.add(mem, msgs, namespace)
             ids = [m["source_id"] for m in msgs]
+            held = set(ids)
             texts = [f"{m['speaker']}: {m['text']}" for m in msgs]
             others = baselines(embedder, ids, texts)
             stale = [
@@ -225,7 +234,7 @@ def run(
                     continue
                 for q in questions:
                     evidence = _evidence(q.get("source_chat_ids"))
-                    if not evidence:
+                    if not evidence or not held.issuperset(evidence):
                         skipped[category] = skipped.get(category, 0) + 1
                         continue
                     ranked, hits = _rankings(mem, namespace, others, q["question"], k, clock)

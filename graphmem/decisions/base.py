@@ -35,6 +35,8 @@ class UnitDraft(BaseModel):
     valid_from: datetime | None = None
     valid_to: datetime | None = None
     episode_ids: list[str] = Field(min_length=1)
+    by_rules: bool = False
+    """Extracted by the zero-LLM rules while a model takes the other decisions (``BySpeaker``)."""
 
 
 class Extraction(BaseModel):

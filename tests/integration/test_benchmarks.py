@@ -15,6 +15,7 @@ from graphmem.benchmarks import beam
 from graphmem.benchmarks.beam import both_retrieved, flagged, messages, update_scores
 from graphmem.benchmarks.multihop import gold_titles, passages
 from graphmem.cli import main
+from graphmem.config import Config, with_settings
 from graphmem.errors import InvalidInputError
 from graphmem.models import Hit
 from tests.scripted_llm import ScriptedLLM
@@ -249,6 +250,40 @@ def test_bench_beam_takes_a_slice_of_question_categories_and_reports_ingest_cost
     with pytest.raises(InvalidInputError, match="knowledge_updates"):
         beam.run(tmp_path / "chats", 10, HashEmbedder(), categories={"knowledge_updates"})
     assert report["model"] == {"calls_per_message": 0, "tokens_per_message": 0, "operations": {}}
+
+
+def test_bench_beam_takes_the_first_batches_and_skips_questions_beyond_them(tmp_path):
+    chat = tmp_path / "chats" / "1"
+    chat.mkdir(parents=True)
+    (chat / "chat.json").write_text(json.dumps(CHAT))
+    (chat / "probing_questions.json").write_text(json.dumps(PROBES))
+    assert [m["source_id"] for m in messages(CHAT, 10_000, batches=1)] == [str(i) for i in range(6)]
+    args = ["beam", "--data", str(tmp_path / "chats"), "--batches", "1", "--k", "3"]
+    report = _bench(args, tmp_path / "o.json")
+    # both updates cite batch 2 (messages 6 and 8): skipped and counted; the rest scored
+    assert report["skipped"] == {"knowledge_update": 2}
+    assert report["questions"] == {
+        "knowledge_update": 0,
+        "contradiction_resolution": 1,
+        "citing_messages": 2,
+    }
+
+
+def test_bench_beam_in_model_mode_can_leave_the_replies_to_the_rules(tmp_path):
+    chat = tmp_path / "chats" / "1"
+    chat.mkdir(parents=True)
+    (chat / "chat.json").write_text(json.dumps(CHAT))
+    (chat / "probing_questions.json").write_text(json.dumps(PROBES))
+    replies = ["assistant"]
+    config = with_settings(Config(), [f"constructor.rules_speakers={json.dumps(replies)}"])
+    llm = ScriptedLLM(script())
+    report = beam.run(
+        tmp_path / "chats", 10, HashEmbedder(), progress=False, llm=llm, config=config
+    )
+    read = {
+        ep["speaker"] for op, _, data in llm.calls if op == "extract" for ep in data["episodes"]
+    }
+    assert read == {"user"} and report["questions"]["knowledge_update"] == 2
 
 
 def test_bench_beam_counts_the_model_calls_and_tokens_of_ingest(tmp_path):

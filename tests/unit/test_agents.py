@@ -573,3 +573,42 @@ def test_one_long_episode_does_not_crowd_out_the_others(tmp_path: Path) -> None:
         per_source = [h.source_ids[0] for h in hits]
         assert per_source.count("long") == mem.config.retrieval.hits_per_episode
         assert "new" in per_source
+
+
+def test_rules_speakers_messages_are_extracted_and_judged_by_rules(tmp_path: Path) -> None:
+    llm = ScriptedLLM(script())
+    chat = [
+        {"text": "I live in Paris.", "speaker": "user", "at": JAN},
+        {"text": "Paris suits you: Montmartre has the best bakeries.", "speaker": "assistant"},
+        {"text": "I moved to Berlin.", "speaker": "user", "at": MAR},
+        {"text": "Berlin suits you: Kreuzberg has the best bakeries.", "speaker": "Assistant"},
+    ]
+    with memory(tmp_path, llm, rules_speakers=("assistant",)) as mem:
+        episodes = mem.add_messages(chat, namespace="u")
+        assert {ep.status for ep in episodes} == {"processed"}
+        read = [
+            ep["speaker"] for op, _, data in llm.calls if op == "extract" for ep in data["episodes"]
+        ]
+        assert read == ["user", "user"]  # the model never reads the replies
+        compared = [
+            i["new"]["text"] for op, _, data in llm.calls if op == "compare" for i in data["items"]
+        ]
+        assert compared == ["user lives_in Berlin"]  # the replies' units are judged by rules
+        units = mem.store.get_units("u", mem.store.node_ids("u", "unit"))
+        replies = {episodes[1].id, episodes[3].id}
+        assert any(set(u.episode_ids) <= replies for u in units)  # the rules' clause units
+        assert units_by_object(mem)["Paris"].status == "superseded"  # the model's update stands
+
+
+def test_without_rules_speakers_the_model_reads_every_message(tmp_path: Path) -> None:
+    llm = ScriptedLLM(script())
+    chat = [
+        {"text": "I live in Paris.", "speaker": "user"},
+        {"text": "Nice.", "speaker": "assistant"},
+    ]
+    with memory(tmp_path, llm) as mem:
+        mem.add_messages(chat, namespace="u")
+    read = [
+        ep["speaker"] for op, _, data in llm.calls if op == "extract" for ep in data["episodes"]
+    ]
+    assert read == ["user", "assistant"]

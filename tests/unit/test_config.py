@@ -14,11 +14,13 @@ def test_settings_change_one_field_each():
             "retrieval.edge_weights.NEXT=0.5",
             "constructor.topics_per_batch=0",
             'retrieval.assistant_speakers=["bot"]',
+            "constructor.rules_speakers=assistant",
         ],
     )
     assert config.retrieval.next_hops == 0 and config.retrieval.edge_weights["NEXT"] == 0.5
     assert config.constructor.topics_per_batch == 0
-    assert config.retrieval.assistant_speakers == ["bot"]
+    assert config.retrieval.assistant_speakers == ("bot",)
+    assert config.constructor.rules_speakers == ("assistant",)  # one item, not its letters
     assert Config().retrieval.next_hops == 2  # defaults untouched
 
 
