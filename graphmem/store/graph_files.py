@@ -19,8 +19,9 @@ from pathlib import Path
 from .vectors import VectorIndex
 
 FOLDER = "vectors"
-"""The sub-folder of the store's folder that holds the graph files: ``<name>.hnsw`` (the graph)
-and ``<name>.npy`` (its vectors, read faster than from the graph) per saved graph."""
+"""The sub-folder of the store's folder that holds the graph files, ``<name>.hnsw`` (the graph and
+its vectors) per saved graph; a ``<name>.npy`` beside one is a copy of its vectors that earlier
+versions wrote, removed with it."""
 GROWTH_TO_SAVE = 0.02
 """A graph is saved again at close once it holds this much more than the saved one (a later
 process adds the rows beyond the saved graph one by one: about 0.4 ms each)."""
@@ -29,13 +30,13 @@ process adds the rows beyond the saved graph one by one: about 0.4 ms each)."""
 @dataclass(frozen=True)
 class SavedGraph:
     graph_file: Path
-    vectors_file: Path
     last_rid: int
     last_erasure: int
     ids: list[str | None]
 
 
 def _files(folder: Path, name: str) -> tuple[Path, Path]:
+    """A saved graph's file, and the copy of its vectors that earlier versions wrote beside it."""
     return folder / f"{name}.hnsw", folder / f"{name}.npy"
 
 
@@ -47,7 +48,7 @@ def find(cur: sqlite3.Cursor, folder: Path, namespace: str, label: str) -> Saved
     ).fetchone()
     if row is None:
         return None
-    return SavedGraph(*_files(folder, row[0]), row[1], row[2], json.loads(row[3]))
+    return SavedGraph(_files(folder, row[0])[0], row[1], row[2], json.loads(row[3]))
 
 
 def worth_saving(cur: sqlite3.Cursor, namespace: str, label: str, rows: int) -> bool:
@@ -71,14 +72,12 @@ def save(
     """Write ``index``'s graph, which holds the store's rows up to ``last_rid`` and its erasures
     up to ``last_erasure``, and name it; the file it replaces is removed."""
     folder.mkdir(exist_ok=True)
-    name = secrets.token_hex(16)
-    files = _files(folder, name)
+    graph_file = _files(folder, secrets.token_hex(16))[0]
     try:
-        ids = index.save(*files)
+        ids = index.save(graph_file)
     except (OSError, RuntimeError):  # the disk is full, say: no half-written graph stays
-        for path in files:
-            if path.exists():
-                shred(path)
+        if graph_file.exists():
+            shred(graph_file)
         raise
     if ids is None:  # no graph to save
         return
@@ -88,7 +87,7 @@ def save(
     cur.execute(
         "INSERT OR REPLACE INTO vector_graphs "
         "(namespace, label, name, rows, last_rid, last_erasure, ids) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (namespace, label, name, len(ids), last_rid, last_erasure, json.dumps(ids)),
+        (namespace, label, graph_file.stem, len(ids), last_rid, last_erasure, json.dumps(ids)),
     )
     if old is not None:
         for path in _files(folder, old[0]):

@@ -1107,9 +1107,16 @@ class SQLiteStore:
             saved = graph_files.find(self._db.cursor(), self._graph_folder, namespace, label)
             if saved is None:
                 return None
+            size = self._query(
+                f"SELECT length(embedding) FROM {_TABLES[label]} WHERE namespace = ? "
+                "AND embedding IS NOT NULL LIMIT 1",
+                (namespace,),
+            )
+            if not size:
+                return None
             try:
                 index = VectorIndex.load(
-                    saved.graph_file, saved.vectors_file, saved.ids, self.ann_min_rows
+                    saved.graph_file, saved.ids, size[0][0] // 4, self.ann_min_rows
                 )
             except (OSError, RuntimeError, ValueError):
                 continue

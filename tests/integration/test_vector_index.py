@@ -63,7 +63,7 @@ def test_a_later_process_loads_the_saved_graph_instead_of_building_it(tmp_path, 
     probe = embedder.embed(["the grey crate holds bolts"])[0]
     first.store.vector_search("n", "episode", probe, 10)
     first.store.wait_for_vector_indexes()  # built, then saved by the builder
-    assert len(_graph_bytes(tmp_path)) == 2  # the episodes graph and vectors (units: unread)
+    assert len(_graph_bytes(tmp_path)) == 1  # the episodes graph, with its vectors (units: unread)
     late = first.add("A late note about the black crate.", namespace="n")
 
     def no_build(vectors, rows):
@@ -122,7 +122,7 @@ def test_an_erasure_shreds_the_saved_graphs_and_none_is_saved_with_the_erased_ve
     reader.close()  # saves its graph again, after taking the erasure out of it
     writer.close()
     saved = _graph_bytes(tmp_path)
-    assert len(saved) == 2 and not any(vector in data for data in saved)
+    assert len(saved) == 1 and not any(vector in data for data in saved)
 
     again = SQLiteStore(tmp_path, ann_min_rows=40)
     hits = again.vector_search("n", "episode", np.frombuffer(vector, np.float32), 59)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from graphmem.store.vectors import VectorIndex
 
@@ -108,3 +109,22 @@ def test_a_graph_built_in_the_background_catches_up_with_writes_and_erasures(mon
     assert best == "n200" and score > 0.999  # moved there; n2999 was never held
     assert index.search(data[2500], 1)[0][0] == "n2500"  # added after the build began
     assert index.recall(_data(30, seed=2)) >= 0.99
+
+
+def test_once_built_the_graph_holds_the_only_copy_and_exact_scans_read_it(tmp_path):
+    data, q = _data(1500), _data(1, seed=5)[0]
+    ids = [f"n{i}" for i in range(len(data))]
+    index = VectorIndex(ann_min_rows=500, background=False)
+    index.upsert(ids[:1000], data[:1000])
+    index.upsert(ids[1000:], data[1000:])  # added to the graph alone
+    assert index.uses_ann and index._matrix.nbytes == 0  # no second copy of the vectors
+    assert np.allclose(index.vector("n1200"), data[1200], atol=1e-6)
+    index.remove(["n3"])
+    exact = [i for i, _ in index.search(q, 25, exact=True)]
+    rest = np.delete(data, 3, axis=0)
+    assert exact == _exact(rest, [i for i in ids if i != "n3"], q, 25)
+    index.save(tmp_path / "g.hnsw")
+    again = VectorIndex.load(tmp_path / "g.hnsw", index.ids, data.shape[1])
+    assert again.search(q, 10) == index.search(q, 10)
+    with pytest.raises(RuntimeError, match="does not hold vectors of 24"):
+        VectorIndex.load(tmp_path / "g.hnsw", index.ids, 24)  # hnswlib would read it wrong
