@@ -35,6 +35,11 @@ class LLMError(GraphmemError):
     """The language model could not be reached or kept answering with unusable output."""
 
 
+class InvalidReplyError(LLMError):
+    """The model's reply stayed unusable after a repair round (not the schema, or citing an item
+    that does not exist): a smaller request may go better."""
+
+
 class ReplyTooLongError(LLMError):
     """The model's reply reached the token limit before it ended: asking again for the same
     output cannot help, asking for less can."""

@@ -7,7 +7,7 @@ import copy
 import hashlib
 import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from .agents.refresher import Refresher
 from .config import Config
 from .decisions import rules
 from .decisions.base import Decisions
+from .decisions.by_speaker import BySpeaker, speakers_set, spoken_by
 from .decisions.zero import ZeroLLM
 from .embed import Embedder, default_embedder
 from .erasure import Eraser
@@ -86,8 +87,6 @@ class Memory:
 
             decisions = PromptedDecisions(llm, self.config.constructor.llm_batch_size)
             if speakers := tuple(self.config.constructor.rules_speakers):
-                from .decisions.by_speaker import BySpeaker
-
                 decisions = BySpeaker(decisions, ZeroLLM(self.config.rules), speakers)
         self.decisions: Decisions = decisions or ZeroLLM(self.config.rules)
         self.store: GraphStore = store if store is not None else SQLiteStore(self.config.path)
@@ -283,19 +282,38 @@ class Memory:
 
     def _process(self, namespace: str, episodes: list[Episode]) -> None:
         """Run the write graph over stored episodes, batch by batch; a batch that fails stays
-        stored, marked failed with the reason, for ``rebuild()``."""
+        stored, marked failed with the reason, for ``rebuild()``. When a model decides, a batch
+        is what one extraction call reads, so one unusable reply fails no more than that."""
         write, _ = self.as_subgraphs()
-        size = self.config.constructor.batch_size
-        quiet = (
-            True if len(episodes) <= size else {True: False, None: None}.get(self.progress, True)
-        )
+        parts = list(self._write_batches(episodes))
+        quiet = True if len(parts) == 1 else {True: False, None: None}.get(self.progress, True)
         with tqdm(
             total=len(episodes), desc="memory", unit="msg", disable=quiet, file=sys.stderr
         ) as bar:
-            for start in range(0, len(episodes), size):
-                part = episodes[start : start + size]
+            for part in parts:
                 write.invoke({"namespace": namespace, "episodes": part})
                 bar.update(len(part))
+
+    def _write_batches(self, episodes: list[Episode]) -> Iterator[list[Episode]]:
+        """``batch_size`` episodes at a time; when a model decides, as many as hold
+        ``llm_batch_size`` episodes that it reads (not ``rules_speakers``'), at most
+        ``batch_size``."""
+        c = self.config.constructor
+        if isinstance(self.decisions, ZeroLLM):
+            for start in range(0, len(episodes), c.batch_size):
+                yield episodes[start : start + c.batch_size]
+            return
+        ruled = speakers_set(c.rules_speakers)
+        part: list[Episode] = []
+        read = 0
+        for ep in episodes:
+            part.append(ep)
+            read += not spoken_by(ep, ruled)
+            if read == c.llm_batch_size or len(part) == c.batch_size:
+                yield part
+                part, read = [], 0
+        if part:
+            yield part
 
     def rebuild(self, namespace: str = "default") -> int:
         """Process the namespace's pending and failed episodes again; return how many."""

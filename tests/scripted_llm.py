@@ -35,9 +35,9 @@ class ScriptedLLM:
                 return result
             except ValueError as exc:
                 last_error = exc
-        from graphmem.errors import LLMError
+        from graphmem.errors import InvalidReplyError
 
-        raise LLMError(f"{operation}: invalid reply: {last_error}")
+        raise InvalidReplyError(f"{operation}: invalid reply: {last_error}")
 
 
 def unit(text: str, episodes: list[int], entities: list[str], **fields: Any) -> dict[str, Any]:

@@ -9,10 +9,20 @@ and the Judge compares those units by rules too; everything else goes to the mod
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from ..models import Episode, Hit
 from .base import Assessment, Comparison, Decisions, Extraction, Reply, Route, Verdict
+
+
+def speakers_set(speakers: Iterable[str]) -> frozenset[str]:
+    return frozenset(s.casefold() for s in speakers)
+
+
+def spoken_by(ep: Episode, speakers: frozenset[str]) -> bool:
+    """Whether ``ep``'s speaker is one of ``speakers`` (a ``speakers_set``: no case)."""
+    return (ep.speaker or "").casefold() in speakers
 
 
 class BySpeaker:
@@ -22,17 +32,14 @@ class BySpeaker:
     def __init__(self, model: Decisions, rules: Decisions, speakers: tuple[str, ...]) -> None:
         self.model = model
         self.rules = rules
-        self.speakers = frozenset(s.casefold() for s in speakers)
-
-    def _by_rules(self, ep: Episode) -> bool:
-        return (ep.speaker or "").casefold() in self.speakers
+        self.speakers = speakers_set(speakers)
 
     def extract(self, episodes: list[Episode], summaries: dict[str, str]) -> Extraction:
         """The model's units and session summaries for the other speakers' episodes, the rules'
         units (marked ``by_rules``) for those of ``speakers``; a session only they spoke in gets
         the rules' summary."""
-        ruled = [ep for ep in episodes if self._by_rules(ep)]
-        modelled = [ep for ep in episodes if not self._by_rules(ep)]
+        ruled = [ep for ep in episodes if spoken_by(ep, self.speakers)]
+        modelled = [ep for ep in episodes if not spoken_by(ep, self.speakers)]
         told = self.model.extract(modelled, summaries) if modelled else Extraction()
         if not ruled:
             return told

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field
 
-from ..errors import LLMError, ReplyTooLongError
+from ..errors import InvalidReplyError, LLMError, ReplyTooLongError
 from ..llm.base import LLM
 from ..models import Episode, Hit, UnitKind
 from ..resources import prompts
@@ -276,16 +276,17 @@ class PromptedDecisions:
 
 def _in_parts(items: list[X], size: int, ask: Callable[[list[X]], R]) -> Iterator[R]:
     """``ask`` on ``items``, ``size`` at a time and in order. A part whose reply outgrows the
-    model's token limit is asked for again in two halves (a single item's error is raised)."""
+    model's token limit, or stays invalid after a repair (a small model citing an episode that
+    is not there), is asked for again in two halves (a single item's error is raised)."""
     pending = [items[i : i + size] for i in range(0, len(items), size)]
     while pending:
         part = pending.pop(0)
         try:
             answer = ask(part)
-        except ReplyTooLongError:
+        except (ReplyTooLongError, InvalidReplyError) as exc:
             if len(part) == 1:
                 raise
-            log.info("a reply for %d items outgrew the token limit; asking in halves", len(part))
+            log.info("asking for %d items in halves: %s", len(part), exc)
             pending[:0] = [part[: len(part) // 2], part[len(part) // 2 :]]
             continue
         yield answer

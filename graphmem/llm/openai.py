@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from ..errors import InvalidInputError, LLMError, ReplyTooLongError
+from ..errors import InvalidInputError, InvalidReplyError, LLMError, ReplyTooLongError
 from .base import T, Usage
 
 log = logging.getLogger("graphmem.llm")
@@ -28,8 +28,8 @@ class OpenAICompatibleLLM:
     Asks for ``json_schema`` output and, when the server refuses that, switches to
     ``{"type": "json_object", "schema": ...}`` (llama.cpp's server). The client retries 408/409/429
     and 5xx answers and dropped connections with exponential backoff; a reply that is not valid
-    for the schema gets one repair round; then ``LLMError``. A reply cut off at ``max_tokens``
-    raises ``ReplyTooLongError`` at once (a repair would be as long).
+    for the schema gets one repair round; then ``InvalidReplyError``. A reply cut off at
+    ``max_tokens`` raises ``ReplyTooLongError`` at once (a repair would be as long).
     """
 
     def __init__(
@@ -89,7 +89,9 @@ class OpenAICompatibleLLM:
                         f"{problem}\nReply again with only the corrected JSON object.",
                     },
                 ]
-        raise LLMError(f"{operation}: the model's reply stayed invalid after a repair: {problem}")
+        raise InvalidReplyError(
+            f"{operation}: the model's reply stayed invalid after a repair: {problem}"
+        )
 
     def _chat(self, operation: str, messages: list[dict[str, str]], schema: type[T]) -> str:
         import openai

@@ -484,6 +484,50 @@ def test_nonexistent_episode_index_fails_the_batch_and_rebuild_recovers(tmp_path
         assert mem.stats("u").units == 1 and mem.get(ep.id, "u").status == "processed"
 
 
+def test_a_part_whose_reply_stays_invalid_is_asked_for_in_halves(tmp_path: Path) -> None:
+    good, sizes = script(), []
+
+    def reply(operation: str, data: dict):  # a small model citing an episode past the end
+        if operation == "extract":
+            sizes.append(len(data["episodes"]))
+            if len(data["episodes"]) > 2:
+                return {"units": [unit("user likes tea", [5], ["user", "tea"])]}
+        return good(operation, data)
+
+    facts = ["I live in Paris.", "I like tea.", "I like coffee.", "I live in Rome."]
+    with memory(tmp_path, ScriptedLLM(reply), llm_batch_size=4) as mem:
+        eps = mem.add_messages([{"text": t} for t in facts], namespace="u")
+        assert [ep.status for ep in eps] == ["processed"] * 4
+        assert set(units_by_object(mem)) == {"Paris", "tea", "coffee", "Rome"}
+    assert sizes == [4, 4, 2, 2]  # the part and its repair, then its halves
+
+
+def test_with_a_model_an_unusable_reply_fails_only_its_own_batch(tmp_path: Path) -> None:
+    good = script()
+
+    def reply(operation: str, data: dict):
+        if operation == "extract" and any("Rome" in ep["text"] for ep in data["episodes"]):
+            return "Sure! Rome."
+        return good(operation, data)
+
+    chat = [
+        {"text": "I live in Paris.", "speaker": "user"},
+        {"text": "Paris is lovely.", "speaker": "assistant"},
+        {"text": "I like tea.", "speaker": "user"},
+        {"text": "Tea is calming.", "speaker": "assistant"},
+        {"text": "I live in Rome.", "speaker": "user"},
+        {"text": "Rome is old.", "speaker": "assistant"},
+    ]
+    with memory(tmp_path, ScriptedLLM(reply), llm_batch_size=2) as mem:
+        eps = mem.add_messages(chat, namespace="u")
+        assert [ep.status for ep in eps] == ["processed"] * 4 + ["failed"] * 2
+    llm = ScriptedLLM(good)
+    with memory(tmp_path / "rules", llm, llm_batch_size=2, rules_speakers=("assistant",)) as mem:
+        mem.add_messages(chat, namespace="u")
+    extracted = [len(data["episodes"]) for op, _, data in llm.calls if op == "extract"]
+    assert extracted == [2, 1]  # a batch holds two messages the model reads, and the replies
+
+
 @pytest.mark.parametrize("reply", ["Sure! Here are the facts: Paris.", "{not json", "[]"])
 def test_prose_or_invalid_json_keeps_the_episode(tmp_path: Path, reply: str) -> None:
     with memory(tmp_path, ScriptedLLM(lambda op, data: reply)) as mem:
