@@ -95,20 +95,23 @@ class Stopwatch:
 
 @dataclass
 class Ingest:
-    """Messages ingested, and the seconds, model calls and tokens that took (zero-LLM: none)."""
+    """Messages ingested, and the seconds, model calls and tokens that took (zero-LLM: none);
+    ``failed``: messages kept unprocessed because the model failed on them."""
 
     messages: int = 0
     seconds: float = 0.0
     calls: int = 0
     tokens: int = 0
+    failed: int = 0
 
     def add(self, mem: Memory, messages: list[dict[str, Any]], namespace: str) -> None:
         calls, tokens = mem.usage.totals()
         start = time.perf_counter()
-        mem.add_messages(messages, namespace=namespace)
+        stored = mem.add_messages(messages, namespace=namespace)
         self.seconds += time.perf_counter() - start
         after_calls, after_tokens = mem.usage.totals()
         self.messages += len(messages)
+        self.failed += sum(ep.status == "failed" for ep in stored)
         self.calls += after_calls - calls
         self.tokens += after_tokens - tokens
 
@@ -118,6 +121,7 @@ class Ingest:
         per = max(self.messages, 1)
         return {
             "ingest_s": round(self.seconds, 2),
+            "failed_messages": self.failed,
             "seconds_per_message": round(self.seconds / per, 3),
             "model": {
                 "calls_per_message": round(self.calls / per, 3),

@@ -298,7 +298,27 @@ def test_bench_beam_counts_the_model_calls_and_tokens_of_ingest(tmp_path):
     assert (
         0 < report["model"]["calls_per_message"] <= llm.usage.calls() / len(messages(CHAT, 10_000))
     )
-    assert report["model"]["tokens_per_message"] > 0
+    assert report["model"]["tokens_per_message"] > 0 and report["failed_messages"] == 0
+
+
+def test_bench_beam_counts_the_messages_the_model_failed_on(tmp_path):
+    chat = tmp_path / "chats" / "1"
+    chat.mkdir(parents=True)
+    (chat / "chat.json").write_text(json.dumps(CHAT))
+    (chat / "probing_questions.json").write_text(json.dumps(PROBES))
+    good = script()
+
+    def reply(operation: str, data: dict):
+        if operation == "extract" and any("Berlin" in ep["text"] for ep in data["episodes"]):
+            return "no JSON here"
+        return good(operation, data)
+
+    config = with_settings(Config(), ["constructor.llm_batch_size=2"])
+    llm = ScriptedLLM(reply)
+    report = beam.run(
+        tmp_path / "chats", 10, HashEmbedder(), progress=False, llm=llm, config=config
+    )
+    assert report["failed_messages"] == 2  # "I moved to Berlin" and the reply in its batch
 
 
 def test_bench_scale_reports_each_size(tmp_path, capsys):
