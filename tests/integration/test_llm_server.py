@@ -76,3 +76,25 @@ def test_ingest_search_ask_through_http(tmp_path: Path, base_url: str) -> None:
         else:
             assert answer.text == "Not in memory." and not answer.citations
         assert llm.usage.tokens() > 0 and llm.usage.calls("answer") <= 1
+
+
+def test_rules_speakers_replies_skip_the_model(tmp_path: Path, base_url: str) -> None:
+    llm = OpenAICompatibleLLM("qwen", base_url=base_url, max_tokens=768, timeout=300)
+    config = Config()
+    config.constructor.rules_speakers = ("assistant",)
+    chat = [
+        {"text": TURNS[0]["text"], "speaker": "user", "at": "2024-01-10"},
+        {"text": "Paris suits you: Montmartre has the best bakeries.", "speaker": "assistant"},
+        {"text": TURNS[2]["text"], "speaker": "user", "at": "2024-03-10"},
+        {"text": "Berlin suits you: Kreuzberg has the best bakeries.", "speaker": "assistant"},
+    ]
+    with Memory(path=tmp_path / "m", embedder=HashEmbedder(), llm=llm, config=config) as mem:
+        episodes = mem.add_messages(chat, namespace="u", session="s1")
+        replies = {ep.id for ep in episodes if ep.speaker == "assistant"}
+        assert all(mem.get(i, "u").status == "processed" for i in replies)
+        units = mem.store.get_units("u", mem.store.node_ids("u", "unit"))
+        from_replies = [u for u in units if set(u.episode_ids) <= replies]
+        assert from_replies  # the rules' clause units, in the batch the model read
+        assert all("bakeries" not in u.text for u in units if u not in from_replies)
+        # one extraction call for the two user turns (and a repair at most)
+        assert 1 <= llm.usage.calls("extract") <= 2
