@@ -4,6 +4,7 @@ accounting), not what a 0.5B model extracts."""
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterator
 from pathlib import Path
@@ -78,8 +79,21 @@ def test_ingest_search_ask_through_http(tmp_path: Path, base_url: str) -> None:
         assert llm.usage.tokens() > 0 and llm.usage.calls("answer") <= 1
 
 
+class _Recording(OpenAICompatibleLLM):
+    """The real client, keeping what each extraction call sent."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.sent: list[dict] = []
+
+    def complete(self, operation, system, user, schema, check=None):
+        if operation == "extract":
+            self.sent.append(json.loads(user))
+        return super().complete(operation, system, user, schema, check)
+
+
 def test_rules_speakers_replies_skip_the_model(tmp_path: Path, base_url: str) -> None:
-    llm = OpenAICompatibleLLM("qwen", base_url=base_url, max_tokens=768, timeout=300)
+    llm = _Recording("qwen", base_url=base_url, max_tokens=768, timeout=300)
     config = Config()
     config.constructor.rules_speakers = ("assistant",)
     chat = [
@@ -90,11 +104,9 @@ def test_rules_speakers_replies_skip_the_model(tmp_path: Path, base_url: str) ->
     ]
     with Memory(path=tmp_path / "m", embedder=HashEmbedder(), llm=llm, config=config) as mem:
         episodes = mem.add_messages(chat, namespace="u", session="s1")
-        replies = {ep.id for ep in episodes if ep.speaker == "assistant"}
-        assert all(mem.get(i, "u").status == "processed" for i in replies)
-        units = mem.store.get_units("u", mem.store.node_ids("u", "unit"))
-        from_replies = [u for u in units if set(u.episode_ids) <= replies]
-        assert from_replies  # the rules' clause units, in the batch the model read
-        assert all("bakeries" not in u.text for u in units if u not in from_replies)
-        # one extraction call for the two user turns (and a repair at most)
-        assert 1 <= llm.usage.calls("extract") <= 2
+        read = [ep["speaker"] for payload in llm.sent for ep in payload["episodes"]]
+        assert read and set(read) == {"user"}  # the model never reads the replies
+        if all(ep.status == "processed" for ep in episodes):  # a 0.5B model may fail the batch
+            replies = {ep.id for ep in episodes if ep.speaker == "assistant"}
+            units = mem.store.get_units("u", mem.store.node_ids("u", "unit"))
+            assert any(set(u.episode_ids) <= replies for u in units)  # the rules' clause units
