@@ -299,17 +299,15 @@ class Memory:
         ``llm_batch_size`` episodes that it reads (not ``rules_speakers``'), at most
         ``batch_size``."""
         c = self.config.constructor
-        if isinstance(self.decisions, ZeroLLM):
-            for start in range(0, len(episodes), c.batch_size):
-                yield episodes[start : start + c.batch_size]
-            return
-        ruled = speakers_set(c.rules_speakers)
+        by_rules = isinstance(self.decisions, ZeroLLM)
+        per_call = c.batch_size if by_rules else c.llm_batch_size
+        ruled = frozenset() if by_rules else speakers_set(c.rules_speakers)
         part: list[Episode] = []
         read = 0
         for ep in episodes:
             part.append(ep)
             read += not spoken_by(ep, ruled)
-            if read == c.llm_batch_size or len(part) == c.batch_size:
+            if read == per_call or len(part) == c.batch_size:
                 yield part
                 part, read = [], 0
         if part:

@@ -17,6 +17,7 @@ from .base import Assessment, Comparison, Decisions, Extraction, Reply, Route, V
 
 
 def speakers_set(speakers: Iterable[str]) -> frozenset[str]:
+    """Speaker names as ``spoken_by`` compares them (case folded)."""
     return frozenset(s.casefold() for s in speakers)
 
 

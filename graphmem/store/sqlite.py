@@ -1118,7 +1118,7 @@ class SQLiteStore:
                 index = VectorIndex.load(
                     saved.graph_file, saved.ids, size[0][0] // 4, self.ann_min_rows
                 )
-            except (OSError, RuntimeError, ValueError):
+            except (OSError, RuntimeError):
                 continue
             return _Vectors(index, last_rid=saved.last_rid, last_erasure=saved.last_erasure)
         return None
