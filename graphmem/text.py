@@ -22,6 +22,39 @@ STOP_WORDS = frozenset(
 )
 
 
+_CONTRACTIONS = ("s", "m", "re", "ve", "ll", "d", "t")
+_LEMMA_ORDER = ("VERB", "AUX", "NOUN", "ADJ", "ADV")
+"""Which dictionary form a word gets when it has several: a verb's first, so "painting",
+"painted" and "paints" all meet "paint" and "lives" meets "live"."""
+
+
+@lru_cache(maxsize=65_536)
+def lemma(word: str) -> str:
+    """``word``'s dictionary form from LemmInflect's English tables, lower-cased, a possessive or
+    contraction dropped: "parties" gives "party", "felt" "feel", "children" "child". A stop
+    word, and a word the tables do not know (a name), stays as it is."""
+    from lemminflect import getAllLemmas  # its tables load on first use
+
+    word = word.lower().replace("’", "'").strip("'-")
+    head, _, tail = word.partition("'")
+    if tail in _CONTRACTIONS:
+        word = head
+    if word in STOP_WORDS:
+        return word
+    forms = getAllLemmas(word)
+    return next((forms[pos][0] for pos in _LEMMA_ORDER if forms.get(pos)), word)
+
+
+@lru_cache(maxsize=65_536)
+def stem(word: str) -> str:
+    """``lemma`` cut further by the Snowball English stemmer, so derived forms meet as well:
+    "weekly" meets "week", "organization" meets "organize". For matching, not for display."""
+    from snowballstemmer import stemmer
+
+    base = lemma(word)
+    return base if base in STOP_WORDS else stemmer("english").stemWord(base)
+
+
 def query_terms(text: str) -> list[str]:
     """The searchable words of free text: lower-cased, deduplicated, stop words dropped.
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from ..models import Edge, Episode, Unit, UnitStatus
 from ..store.base import Batch, GraphStore, UnitUpdate
-from ..text import query_terms
+from ..text import lemma, query_terms
 from ..timeutil import to_ms
 from .judge import Review
 
@@ -143,8 +143,8 @@ class Refresher:
 
 
 def _stems(text: str) -> set[str]:
-    """Words cut to four letters: "live", "lives_in" and "living" meet."""
-    return {w[:4] for w in query_terms(text.replace("_", " "))}
+    """Content words in their dictionary forms: "live", "lives_in" and "living" meet."""
+    return {lemma(w) for w in query_terms(text.replace("_", " "))}
 
 
 def _later_or_same(a: Unit, b: Unit) -> bool:

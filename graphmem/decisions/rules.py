@@ -11,7 +11,7 @@ from ..heuristics.slots import single_valued
 from ..heuristics.values import PRESENT_TENSE, value_change
 from ..models import Episode, Hit, Unit
 from ..temporal import find_times
-from ..text import STOP_WORDS, canonical, query_terms, sentences
+from ..text import STOP_WORDS, canonical, lemma, query_terms, sentences
 from .base import NOT_IN_MEMORY, Assessment, Comparison, Reply, Route, Verdict
 
 _VERBATIM = re.compile(
@@ -54,12 +54,8 @@ def route(query: str, now: datetime) -> Route:
 
 
 def terms(text: str) -> set[str]:
-    """Content words (``query_terms``) with a crude plural fold."""
-    return {_singular(w) for w in query_terms(text)}
-
-
-def _singular(word: str) -> str:
-    return word[:-1] if len(word) > 3 and word.endswith("s") else word
+    """Content words (``query_terms``) in their dictionary forms (``lemma``)."""
+    return {lemma(w) for w in query_terms(text)}
 
 
 def assess(query: str, hits: list[Hit]) -> Assessment:
@@ -165,9 +161,9 @@ def _reworded(new: Unit, old: Unit, value_changes: bool = True) -> Verdict | Non
 
 
 def _words(text: str) -> list[str]:
-    """Content words in order, lower-cased, plurals folded; numbers kept whole ("1,200")."""
+    """Content words in order, in their dictionary forms (``lemma``); numbers kept whole ("1,200")."""
     return [
-        w if w[0].isdigit() else _singular(w)
+        w if w[0].isdigit() else lemma(w)
         for w in re.findall(r"\d+(?:[,.:]\d+)*\w*|\w+", text.lower())
         if w not in STOP_WORDS
     ]

@@ -15,7 +15,7 @@ from ..config import RulesConfig
 from ..heuristics.slots import find_slot
 from ..models import Episode, Hit, UnitKind
 from ..temporal import MONTHS, WEEKDAYS, TimeMention, find_times
-from ..text import STOP_WORDS, canonical, sentences
+from ..text import STOP_WORDS, canonical, lemma, sentences
 from . import rules
 from .base import (
     Assessment,
@@ -90,19 +90,6 @@ def _drop_leading_function_words(name: str) -> str:
 
 def _inside(position: int, spans: list[tuple[int, int]]) -> bool:
     return any(start <= position < end for start, end in spans)
-
-
-def _stem(word: str) -> str:
-    """A light stemmer for concept keys: plural and possessive endings only."""
-    word = word.lower().replace("’", "'").strip("'-")
-    head, _, tail = word.partition("'")
-    if tail in ("s", "m", "re", "ve", "ll", "d", "t"):
-        word = head
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
 
 
 class ZeroLLM:
@@ -218,7 +205,7 @@ def find_mentions(
     concepts = [
         stem
         for m in _WORD.finditer(clause)
-        if (stem := _stem(m.group(0))) not in STOP_WORDS | _FILLER
+        if (stem := lemma(m.group(0))) not in STOP_WORDS | _FILLER
         and len(stem) > 2
         and stem not in named
         and not _inside(m.start(), time_spans)

@@ -18,8 +18,8 @@ from datetime import datetime
 from functools import lru_cache
 
 from ..models import Unit
-from ..text import STOP_WORDS, canonical
-from .values import fold, said_text
+from ..text import STOP_WORDS, canonical, stem
+from .values import said_text
 
 MIN_SHARED = 0.6
 """Share of the denied words (the verb aside) an older statement must use to state the same."""
@@ -49,25 +49,10 @@ _BEFORE = 80
 time linear in its length)."""
 
 
-_IRREGULAR = dict(
-    pair.split(":")
-    for pair in """met:meet felt:feel took:take taken:take got:get gotten:get did:do done:do made:make
-    went:go gone:go saw:see seen:see wrote:write written:write gave:give given:give bought:buy
-    ran:run sent:send spent:spend built:build left:leave lost:lose paid:pay sold:sell
-    taught:teach thought:think told:tell won:win began:begin begun:begin brought:bring
-    caught:catch chose:choose chosen:choose drove:drive driven:drive ate:eat eaten:eat
-    fell:fall fallen:fall flew:fly flown:fly forgot:forget forgotten:forget heard:hear held:hold
-    kept:keep knew:know known:know learnt:learn rode:ride ridden:ride sang:sing sung:sing
-    sat:sit slept:sleep spoke:speak spoken:speak stood:stand swam:swim swum:swim threw:throw
-    thrown:throw wore:wear worn:wear""".split()
-)
-"""Irregular past forms and their verbs, so "I've never met Bryan" meets "I'm meeting Bryan"."""
-
-
 @dataclass(frozen=True)
 class Denial:
-    """What a statement says never happened: a verb (folded), the content words after it
-    (folded), and the words as said."""
+    """What a statement says never happened: a verb (its ``stem``), the content words after it
+    (stems), and the words as said."""
 
     verb: str
     words: frozenset[str]
@@ -86,7 +71,7 @@ def denial(text: str) -> Denial | None:
     if not said or not _content(said[0]):
         return None  # "never been to Japan": no verb that says the deed
     words = frozenset(_words(" ".join(said[1:])))
-    return Denial(_verb(said[0]), words, phrase) if words else None
+    return Denial(stem(said[0]), words, phrase) if words else None
 
 
 def denied_words(unit: Unit) -> str:
@@ -117,7 +102,7 @@ def contradiction(new: Unit, old: Unit) -> str | None:
 def _states_deed(text: str, verb: str) -> bool:
     """Whether ``text`` says its subject did ``verb`` ("I've just completed", "I'm preparing")."""
     for m in _WORD.finditer(text):
-        if _verb(m.group(0).lower()) == verb:
+        if stem(m.group(0)) == verb:
             before = text[max(0, m.start() - _BEFORE) : m.start()]
             if _SUBJECT.search(before) and not _NOT_DONE.search(before):
                 return True
@@ -125,25 +110,14 @@ def _states_deed(text: str, verb: str) -> bool:
 
 
 def _words(text: str) -> list[str]:
-    """Content words in order, folded, once each."""
+    """Content words in order, as stems, once each."""
     words = (w.lower() for w in _WORD.findall(text))
-    return list(dict.fromkeys(fold(w) for w in words if _content(w)))
+    return list(dict.fromkeys(stem(w) for w in words if _content(w)))
 
 
 def _content(word: str) -> bool:
     """Whether a lower-cased word says what is denied ("any", "ever", "the" do not)."""
-    return word not in _NOT_DENIED and fold(word) not in STOP_WORDS
-
-
-def _verb(word: str) -> str:
-    """A verb form folded to what its other forms fold to: "felt" and "feeling" give "feel",
-    "tried" and "trying" give "try"."""
-    word = _IRREGULAR.get(word, word)
-    if word.endswith("ied") and len(word) > 4:
-        word = word[:-3] + "y"
-    elif word.endswith("ying"):
-        word = word[:-3]
-    return fold(word)
+    return word not in _NOT_DENIED and stem(word) not in STOP_WORDS
 
 
 def _time(unit: Unit) -> datetime:

@@ -19,7 +19,7 @@ from itertools import pairwise
 
 from ..models import Unit
 from ..temporal import find_times
-from ..text import STOP_WORDS, canonical
+from ..text import STOP_WORDS, canonical, stem
 
 MIN_SHARED_WORDS = 3
 """Content words two statements must share to be about the same thing."""
@@ -142,7 +142,7 @@ def stated_values(text: str) -> list[Value]:
     words = [
         (m.start(), w)
         for m in _WORD.finditer(text)
-        if fold(w := m.group(0).lower()) not in STOP_WORDS
+        if stem(w := m.group(0).lower()) not in STOP_WORDS
         and not any(s.start <= m.start() < s.end for s in spans)
     ]
     values = []
@@ -164,7 +164,7 @@ def stated_values(text: str) -> list[Value]:
                 kind=span.kind,
                 amount=span.amount,
                 heads=span.heads,
-                context=frozenset(map(fold, around)),
+                context=frozenset(map(stem, around)),
                 cued=any(_CUE.match(w) for w in around),
                 named=span.named,
                 former=replaced,
@@ -298,8 +298,8 @@ def _occurrence(unit: Unit) -> bool:
 
 
 def content_words(text: str) -> set[str]:
-    """Lower-cased words with their endings folded (``fold``), stop words aside."""
-    return {w for w in map(fold, _WORD.findall(text.lower())) if w not in STOP_WORDS}
+    """Lower-cased words as stems (``stem``), stop words aside."""
+    return {w for w in map(stem, _WORD.findall(text.lower())) if w not in STOP_WORDS}
 
 
 def _after(text: str, end: int) -> tuple[frozenset[str], frozenset[str]]:
@@ -311,11 +311,11 @@ def _after(text: str, end: int) -> tuple[frozenset[str], frozenset[str]]:
         m = _HEAD.match(text, end)
         if m is None or m.group(1).lower() in _NOT_HEADS:
             break
-        heads.append(fold(m.group(1).lower()))
+        heads.append(stem(m.group(1).lower()))
         end = m.end()
     named = set(heads[:1])
     if rate := _RATE.match(text, end):
-        named.add(fold(rate.group(1).lower()))
+        named.add(stem(rate.group(1).lower()))
     return frozenset(heads), frozenset(named)
 
 
@@ -343,12 +343,3 @@ def _listed(text: str) -> set[int]:
         if _LIST_GAP.fullmatch(text, a.end(), b.start()):
             listed |= {a.start(), b.start()}
     return listed
-
-
-def fold(word: str) -> str:
-    """A crude stem: "organized", "organizes", "organize" and "organizing" all give "organiz"."""
-    word = word.split("'")[0]
-    for suffix in ("ing", "ly", "ed", "es", "s", "e"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word

@@ -27,18 +27,18 @@ NEVER_SUBMITTED = "I've never submitted my cover letter to Greg for review, shou
 
 def test_a_denial_is_the_verb_and_words_after_never_up_to_the_clause_end():
     found = denial(NEVER_SUBMITTED)
-    assert found is not None and found.verb == "submitt"
+    assert found is not None and found.verb == "submit"
     assert found.words == {"cover", "letter", "greg", "review"}
     assert denial("I have actually never attended any workshops on resume standards").words == {
         "workshop",
         "resum",
         "standard",
     }
-    assert denied_words(unit(NEVER_SUBMITTED, LATER)) == "submitt cover greg letter review"
+    assert denied_words(unit(NEVER_SUBMITTED, LATER)) == "submit cover greg letter review"
 
 
 def test_verb_forms_meet():
-    assert denial("I've never actually enrolled in any ATS courses").verb == "enroll"
+    assert denial("I've never actually enrolled in any ATS courses").verb == "enrol"
     never_felt = unit("I've never felt anxious about grammar accuracy after feedback.", LATER)
     feeling = unit("I'm feeling kinda anxious about my grammar accuracy after Joseph's feedback")
     reason = contradiction(never_felt, feeling)

@@ -28,7 +28,7 @@ def test_stated_values_are_amounts_dates_and_clock_times():
     assert values("It costs $1,200 and reached 40%") == [("money", "$1200"), ("percent", "40")]
     assert values("a call on April 21 at 3:30 PM") == [("date", "04-21"), ("time", "15:30")]
     (sources,) = stated_values("now that my Zotero library has 45 sources, tagged by theme")
-    assert sources.heads == {"sourc"} and {"zotero", "library"} <= sources.context
+    assert sources.heads == {"sourc"} and {"zotero", "librari"} <= sources.context
 
 
 def test_years_versions_labels_lists_differences_and_spans_are_not_measures():
@@ -60,7 +60,7 @@ def test_a_measure_is_named_by_its_first_word_and_the_period_of_a_rate():
     (target,) = stated_values("targeting 1,200 words per week")
     assert target.named == {"word", "week"}
     (solved,) = stated_values("I've completed 10 classification problems")
-    assert solved.named == {"classification"}
+    assert solved.named == {"classif"}
     old = unit("I've completed 10 classification problems on my triangle worksheet.")
     other = unit("I've now completed 12 area problems on my triangle worksheet.")
     assert value_change(other, old) is None  # not the same problems
