@@ -70,14 +70,16 @@ class Judge:
         known |= {u.id: u for found in (measured, denying) for us in found.values() for u in us}
         candidates: list[tuple[Unit, list[str]]] = []
         # Only a batch with new values needs the order things were said (one episode read).
-        said = self._said_order(namespace, units) if measured else {}
+        stated = [u for found in measured.values() for u in found]
+        said = self._said_order(namespace, units + stated) if measured else {}
         valued = [u for u in units if states_values(u)] if measured else []
         for unit in sorted(units, key=_when):
             same = seen.setdefault(slot_key(unit), []) if unit.predicate else []
             ids = [u.id for u in same[-MAX_CANDIDATES:]] or neighbours.related(unit)
             if unit.id in measured:  # the closest measures first: the verdict is on one unit
                 earlier = [u for u in valued if said[u.id] < said[unit.id]]
-                ids = list(dict.fromkeys(_same_measure(unit, measured[unit.id] + earlier) + ids))
+                closest = _same_measure(unit, measured[unit.id] + earlier, said)
+                ids = list(dict.fromkeys(closest + ids))
             if unit.id in denying:  # what it denies having done, said before
                 ids = list(dict.fromkeys(_contradicted(unit, denying[unit.id] + units) + ids))
             candidates.append((unit, ids))
@@ -192,14 +194,16 @@ class _Neighbours:
         return [other for _, other in scored[:NEIGHBOURS]]
 
 
-def _same_measure(unit: Unit, others: list[Unit]) -> list[str]:
+def _same_measure(unit: Unit, others: list[Unit], said: dict[str, tuple]) -> list[str]:
     """Ids of up to ``VALUE_NEIGHBOURS`` of ``others`` stating a value ``unit`` changes, the
-    closest measure first (ties in the order given)."""
+    closest measure first; among equally close ones the last said first, since an update
+    replaces the value that held until it (ties after that in the order given)."""
     scored = [
         (-change[0], other.id)
         for other in others
         if other.id != unit.id and (change := value_change(unit, other))
     ]
+    scored.sort(key=lambda pair: said[pair[1]], reverse=True)
     scored.sort(key=itemgetter(0))
     return [other_id for _, other_id in scored[:VALUE_NEIGHBOURS]]
 

@@ -282,6 +282,36 @@ def test_zero_mode_updates_a_value_restated_in_other_words(tmp_path: Path) -> No
         assert {u.status for u in mem.history("problem", namespace="u")} == {"active"}
 
 
+def test_zero_mode_an_update_replaces_the_value_said_last(tmp_path: Path) -> None:
+    """Of two earlier plans whose values a rescheduling changes equally closely, it supersedes
+    the one said last: the value that held until it."""
+    with Memory(path=tmp_path / "m", embedder=HashEmbedder()) as mem:
+        said = {"namespace": "u", "speaker": "Ann"}
+        mem.add(
+            "I'm meeting the creative director on March 20, can you help me prepare for the "
+            "meeting?",
+            at=JAN,
+            **said,
+        )
+        mem.add(
+            "I have a call with the creative director on March 21 at 3 PM, can you help me "
+            "prepare?",
+            at=FEB,
+            **said,
+        )
+        mem.add(
+            "I'm worried that moving the call with the creative director to March 22 at 11 AM "
+            "might clash with my meetings, can you help?",
+            at=MAR,
+            **said,
+        )
+        first, booked, moved = sorted(
+            mem.history("director", namespace="u"), key=lambda u: u.recorded_at
+        )
+        assert booked.status == "superseded" and "15:00 -> 11:00" in booked.reason
+        assert first.status == "active" and moved.status == "active"
+
+
 def test_zero_mode_value_changes_follow_the_order_things_were_said(tmp_path: Path) -> None:
     """In one batch, a plan said first is the older statement even when the day it is for
     comes later than the newer one's."""

@@ -34,7 +34,7 @@ def test_neighbours_tied_on_overlap_come_in_the_same_order_whatever_their_ids() 
     assert len(orders) == 1 and len(next(iter(orders))) == 2
 
 
-def test_equally_close_measures_keep_the_order_search_gave() -> None:
+def test_equally_close_measures_come_last_said_first_then_in_the_order_search_gave() -> None:
     def said(unit_id: str, text: str) -> Unit:
         return Unit(
             id=unit_id,
@@ -49,5 +49,8 @@ def test_equally_close_measures_keep_the_order_search_gave() -> None:
 
     new = said("new", "I've added 52 sources to my Zotero library")
     older = [said(i, "My Zotero library has 45 sources") for i in ("z", "a", "m")]
-    assert _same_measure(new, older) == ["z", "a", "m"]
-    assert _same_measure(new, older[::-1]) == ["m", "a", "z"]
+    at_once = {u.id: (datetime(2024, 4, 1, tzinfo=UTC), 0) for u in older}
+    assert _same_measure(new, older, at_once) == ["z", "a", "m"]
+    assert _same_measure(new, older[::-1], at_once) == ["m", "a", "z"]
+    in_turn = {u.id: (datetime(2024, 4, 1, tzinfo=UTC), seq) for seq, u in enumerate(older)}
+    assert _same_measure(new, older, in_turn) == ["m", "a", "z"]
