@@ -71,6 +71,25 @@ def test_employment_slots_need_an_employer_name():
         assert find_slot(text, "Ann") is None
 
 
+def test_slots_are_read_in_any_tense_with_the_speaker_as_subject():
+    """Verb frames match a verb's dictionary form after any auxiliaries; before, "I've moved"
+    and "I have been working" gave the subjects "I've" and "have been"."""
+    for text in (
+        "I've moved to Berlin",
+        "I have moved to Berlin",
+        "We have been living in Berlin",
+        "I'm now living in Berlin",
+        "I've lived in Berlin since 2020",
+    ):
+        assert find_slot(text, "Ann") == Slot("Ann", "lives_in", "Berlin"), text
+    assert find_slot("I took a new job at Stripe", "Ann") == Slot("Ann", "works_at", "Stripe")
+    assert find_slot("I've been working for Acme", "Ann") == Slot("Ann", "works_at", "Acme")
+    assert find_slot("I got married to Tom", "Ann") == Slot("Ann", "married_to", "Tom")
+    assert find_slot("Tom Smith works at Google", "Ann").subject == "Tom Smith"
+    for text in ("I lived in Rome for years", "I had lived in Rome", "She lives in Rome"):
+        assert find_slot(text, "Ann") is None, text  # a past that ended; no name for "she"
+
+
 def test_text_helpers():
     assert canonical("  The Eiffel   Tower’s ") == "eiffel tower"
     assert canonical("Dr. Who!") == "dr. who"
