@@ -81,6 +81,15 @@ def test_as_of_filters_by_validity(memory: Memory):
     assert later.id in after[0].episode_ids
 
 
+def test_a_move_said_in_the_perfect_tense_supersedes_where_the_speaker_lived(memory: Memory):
+    memory.add("I live in Paris.", namespace="m", at="2024-01-10", speaker="Ann")
+    memory.add("I've moved to Berlin.", namespace="m", at="2024-03-10", speaker="Ann")
+    (paris,) = memory.history("Paris", namespace="m")
+    (berlin,) = memory.history("Berlin", namespace="m")
+    assert paris.status == "superseded" and "lives_in: Paris -> Berlin" in paris.reason
+    assert berlin.status == "active" and berlin.subject == "Ann"
+
+
 def test_history_lists_every_unit_about_an_entity(memory: Memory):
     memory.add("Bob joined Initech in 2019.", namespace="h", at="2024-01-01")
     memory.add("Bob left Initech for Hooli.", namespace="h", at="2024-02-01")
