@@ -186,8 +186,20 @@ class PromptedDecisions:
 
     def compare(self, comparisons: list[Comparison]) -> list[Verdict]:
         """One call per ``batch_size`` comparisons (a reply names a verdict for each)."""
-        parts = _in_parts(comparisons, self.batch_size, self._compare)
+        parts = _in_parts(comparisons, self.batch_size, self._compare_or_rules)
         return [verdict for part in parts for verdict in part]
+
+    def _compare_or_rules(self, comparisons: list[Comparison]) -> list[Verdict]:
+        """``_compare``; one comparison whose reply stays unusable (a small model naming an
+        item that is not there) gets the rules' verdict, so the statements it compares are
+        still stored rather than failed with their whole batch."""
+        try:
+            return self._compare(comparisons)
+        except (ReplyTooLongError, InvalidReplyError) as exc:
+            if len(comparisons) > 1:
+                raise
+            log.warning("comparing by rules: %s", exc)
+            return [rules.compare(c) for c in comparisons]
 
     def _compare(self, comparisons: list[Comparison]) -> list[Verdict]:
         items = [

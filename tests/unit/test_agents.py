@@ -532,6 +532,23 @@ def test_a_part_whose_reply_stays_invalid_is_asked_for_in_halves(tmp_path: Path)
     assert sizes == [4, 4, 2, 2]  # the part and its repair, then its halves
 
 
+def test_one_comparison_the_model_cannot_answer_gets_the_rules_verdict(tmp_path: Path) -> None:
+    good = script()
+
+    def reply(operation: str, data: dict):  # a small model numbering items from 1
+        if operation == "compare":
+            return {"verdicts": [{"item": 1, "relation": "compatible", "existing": None}]}
+        return good(operation, data)
+
+    with memory(tmp_path, ScriptedLLM(reply)) as mem:
+        mem.add("I live in Paris.", namespace="u", at=JAN)
+        moved = mem.add("I moved to Berlin.", namespace="u", at=MAR)
+        assert moved.status == "processed"
+        versions = units_by_object(mem)
+        assert versions["Paris"].status == "superseded"  # the rules' slot verdict
+        assert "lives_in: Paris -> Berlin" in versions["Paris"].reason
+
+
 def test_with_a_model_an_unusable_reply_fails_only_its_own_batch(tmp_path: Path) -> None:
     good = script()
 
