@@ -48,10 +48,16 @@ class _Entity(BaseModel):
     role: str
 
 
+UNIT_TEXT_CHARS = 300
+"""The most characters a unit's text may have in the reply schema. A grammar-constrained server
+(llama.cpp) enforces it, so a small model cannot copy a whole message into each unit and run to
+the token limit; a longer text from a server that does not enforce it is still accepted."""
+
+
 class _Unit(BaseModel):
     """Every field is required, so grammar-constrained servers make the model fill each one."""
 
-    text: str
+    text: str = Field(json_schema_extra={"maxLength": UNIT_TEXT_CHARS})
     kind: UnitKind
     subject: str | None
     predicate: str | None

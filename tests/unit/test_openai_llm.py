@@ -180,3 +180,45 @@ def test_configuration_from_environment(monkeypatch) -> None:
         monkeypatch.setenv("GRAPHMEM_LLM_MAX_TOKENS", bad)
         with pytest.raises(InvalidInputError, match="GRAPHMEM_LLM_MAX_TOKENS"):
             OpenAICompatibleLLM()
+
+
+def test_the_extraction_schema_bounds_unit_text_and_a_longer_reply_is_kept(server) -> None:
+    """The reply schema caps a unit's text (a grammar-constrained server enforces it, so a small
+    model cannot copy a whole message into each unit); a server that ignores the cap still gets
+    its longer text accepted."""
+    from datetime import UTC, datetime
+
+    from graphmem.decisions.prompted import UNIT_TEXT_CHARS, PromptedDecisions
+    from graphmem.models import Episode
+
+    requests, install = server
+    text = "Ann says" + " that she really likes green tea," * 12
+    reply = {
+        "units": [
+            {
+                "text": text,
+                "kind": "preference",
+                "subject": "Ann",
+                "predicate": None,
+                "object": None,
+                "entities": [
+                    {"name": "Ann", "type": "person", "role": "subject"},
+                    {"name": "green tea", "type": "thing", "role": "object"},
+                ],
+                "valid_from": None,
+                "valid_to": None,
+                "episodes": [0],
+            }
+        ],
+        "summaries": [],
+    }
+    base_url = install(lambda body: (200, completion(json.dumps(reply))))
+    decisions = PromptedDecisions(OpenAICompatibleLLM("m", base_url=base_url, max_retries=0))
+    at = datetime(2024, 1, 1, tzinfo=UTC)
+    ep = Episode(namespace="n", content=text, speaker="Ann", occurred_at=at, recorded_at=at)
+    (drafted,) = decisions.extract([ep], {}).units
+    assert len(text) > UNIT_TEXT_CHARS and drafted.text == text
+    sent = requests[-1]["response_format"]
+    schema = sent["json_schema"]["schema"] if sent["type"] == "json_schema" else sent["schema"]
+    unit_text = schema["$defs"]["_Unit"]["properties"]["text"]
+    assert unit_text["maxLength"] == UNIT_TEXT_CHARS
