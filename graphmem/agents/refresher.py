@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from ..decisions.rules import terms
 from ..models import Edge, Episode, Unit, UnitStatus
 from ..store.base import Batch, GraphStore, UnitUpdate
-from ..text import lemma, query_terms
 from ..timeutil import to_ms
 from .judge import Review
 
@@ -102,11 +102,11 @@ class Refresher:
             units = [u for u in pending if last.id in u.episode_ids]
             units = units or self.store.units_from_episodes(namespace, [last.id])
             return [u for u in units if u.status == "active"]
-        wanted = _stems(target)
+        wanted = _words(target)
         ids = [i for i, _ in self.store.text_search(namespace, "unit", target, 10)]
         found = [u for u in self.store.get_units(namespace, ids) if u.status == "active"]
         found += [u for u in pending if u.status == "active"]
-        return [u for u in found if wanted and len(wanted & _stems(u.text)) >= 0.6 * len(wanted)]
+        return [u for u in found if wanted and len(wanted & _words(u.text)) >= 0.6 * len(wanted)]
 
     def _merge(self, batch: Batch, new: dict[str, Unit], unit: Unit, old: Unit) -> None:
         if old.id in new:
@@ -142,9 +142,10 @@ class Refresher:
         )
 
 
-def _stems(text: str) -> set[str]:
-    """Content words in their dictionary forms: "live", "lives_in" and "living" meet."""
-    return {lemma(w) for w in query_terms(text.replace("_", " "))}
+def _words(text: str) -> set[str]:
+    """The Judge's ``terms`` of ``text``, a predicate's parts as words: "live", "lives_in" and
+    "living" meet."""
+    return terms(text.replace("_", " "))
 
 
 def _later_or_same(a: Unit, b: Unit) -> bool:

@@ -203,11 +203,11 @@ def find_mentions(
             add(m.group(0), "number")
     named = {canonical(w) for mention in mentions.values() for w in mention.name.split()}
     concepts = [
-        stem
+        key
         for m in _WORD.finditer(clause)
-        if (stem := lemma(m.group(0))) not in STOP_WORDS | _FILLER
-        and len(stem) > 2
-        and stem not in named
+        if (key := lemma(m.group(0))) not in STOP_WORDS | _FILLER
+        and len(key) > 2
+        and key not in named
         and not _inside(m.start(), time_spans)
     ]
     for concept in list(dict.fromkeys(concepts))[:max_concepts]:

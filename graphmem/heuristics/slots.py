@@ -80,13 +80,8 @@ class Slot:
 
 def find_slot(clause: str, speaker: str | None) -> Slot | None:
     """The first (subject, predicate, object) the rules read in ``clause``, if any."""
-    return next(_slots(clause, speaker), None)
-
-
-def _slots(clause: str, speaker: str | None) -> Iterator[Slot]:
-    for m, predicate in _readings(clause):
-        if predicate and (slot := _slot(m, predicate, speaker)):
-            yield slot
+    readings = (_slot(m, predicate, speaker) for m, predicate in _readings(clause) if predicate)
+    return next((slot for slot in readings if slot), None)
 
 
 def _readings(clause: str) -> Iterator[tuple[re.Match[str], str | None]]:
