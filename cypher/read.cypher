@@ -131,6 +131,16 @@ MATCH (u:Unit)-[:FROM]->(e:Episode)
 WHERE u.namespace = $namespace AND u.id IN $ids AND e.namespace = $namespace
 RETURN u.id AS id, [said IN collect([e.speaker]) | said[0]] AS speakers
 
+// name: replies
+MATCH (e:Episode)-[:NEXT]->(r:Episode)
+WHERE e.namespace = $namespace AND e.id IN $ids AND toLower(r.speaker) <> toLower(e.speaker)
+RETURN e.id AS id, r.id AS reply
+UNION ALL
+MATCH (u:Unit)-[:FROM]->(e:Episode)-[:NEXT]->(r:Episode)
+WHERE u.namespace = $namespace AND u.id IN $ids AND e.namespace = $namespace
+  AND toLower(r.speaker) <> toLower(e.speaker)
+RETURN u.id AS id, r.id AS reply
+
 // name: vector_search
 CALL db.index.vector.queryNodes($index, $fetch, $vector)
 YIELD node

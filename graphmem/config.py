@@ -42,6 +42,11 @@ class RetrievalConfig:
     """A reply's weight as a search seed, against 1 for anything else. In a user–assistant chat
     the user's messages state the facts memory is asked about; the replies echo them at length
     and would otherwise outnumber them among the matches."""
+    question_weight: float = 0.25
+    """A question's weight as a search seed, against 1 for anything else; the rest of its weight
+    goes to the reply that answers it (the next message in its session, by another speaker; not
+    an assistant's). A question in the conversation matches a question about it ("How often do
+    you work out?"), while the reply holds the answer ("Three times a week"). 1 turns it off."""
     said_on_weight: float = 2.0
     """Weight of a match said on a day the query names ("What did Nate cook on 9 November?"),
     against 1 for any other: a question naming a day asks what was said or done that day."""

@@ -116,6 +116,11 @@ def sentences(text: str) -> list[str]:
     return [s for s in (_SPACE.sub(" ", part).strip() for part in _SENTENCE_END.split(text)) if s]
 
 
+def is_question(text: str) -> bool:
+    """Whether ``text`` ends by asking (a question mark, closing quotes and brackets aside)."""
+    return text.rstrip().rstrip("\"'”’)]").endswith(("?", "？", "؟"))
+
+
 @lru_cache(maxsize=65_536)
 def canonical(name: str) -> str:
     """The key two mentions of one entity share: lower case, no punctuation, no leading article."""

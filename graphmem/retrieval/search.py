@@ -22,6 +22,7 @@ from ..embedder_guard import EmbedderGuard
 from ..models import Episode, Hit, Unit
 from ..store.base import GraphStore, Label
 from ..temporal import find_times
+from ..text import is_question
 from .filters import SearchFilter
 from .ppr import PPRGraph, push
 
@@ -94,6 +95,7 @@ class Retriever:
         entities = {ent.id: 1.0 for ent in matched}
         days = {t.when.date() for t in times if t.granularity == "day"}
         passages = self._weigh_said_on(namespace, days, passages)
+        passages = self._seed_answers(namespace, passages)
         return Candidates(self._weigh_replies(namespace, passages), entities)
 
     def _gather(self, calls: list[Callable[[], Any]]) -> list[Any]:
@@ -131,6 +133,39 @@ class Retriever:
             for node_id, score in passages.items()
         }
 
+    def _seed_answers(self, namespace: str, passages: dict[str, float]) -> dict[str, float]:
+        """``passages`` with all but ``question_weight`` of each question's weight moved to the
+        reply that answers it, when people talk: a question nobody answered keeps its weight, and
+        so does one asked of or by an assistant (the user's question states the user's facts,
+        the assistant's reply is advice, and the assistant's question an offer of more)."""
+        keep = self.config.question_weight
+        if keep == 1.0 or not passages:
+            return passages
+        ids = list(passages)
+        said = {u.id: u.text for u in self.store.get_units(namespace, ids)}
+        rest = [i for i in ids if i not in said]
+        said |= {e.id: e.content for e in self.store.get_episodes(namespace, rest)}
+        asked = [node_id for node_id, text in said.items() if is_question(text)]
+        answers = self.store.replies(namespace, asked)
+        if not answers:
+            return passages
+        by = self.store.speakers(namespace, [*answers, *(r for a in answers.values() for r in a)])
+        seeds = dict(passages)
+        for node_id, replies in answers.items():
+            people = [r for r in replies if not self._assistant(by.get(r, set()))]
+            if not people or self._assistant(by.get(node_id, set())):
+                continue
+            moved = passages[node_id] * (1.0 - keep)
+            seeds[node_id] -= moved
+            for reply in people:
+                seeds[reply] = seeds.get(reply, 0.0) + moved / len(people)
+        return seeds
+
+    def _assistant(self, speakers: set[str | None]) -> bool:
+        """Whether every one of ``speakers`` (who said a passage) is an assistant."""
+        replies = {s.lower() for s in self.config.assistant_speakers}
+        return bool(speakers) and all(s is not None and s.lower() in replies for s in speakers)
+
     def _weigh_replies(self, namespace: str, passages: dict[str, float]) -> dict[str, float]:
         """``passages`` with an assistant's replies (every speaker behind the passage is one)
         weighted by ``assistant_weight``."""
@@ -141,14 +176,11 @@ class Retriever:
             or not self.store.holds_speaker(namespace, cfg.assistant_speakers)
         ):
             return passages
-        replies = {s.lower() for s in cfg.assistant_speakers}
-
-        def reply(speakers: set[str | None]) -> bool:
-            return bool(speakers) and all(s is not None and s.lower() in replies for s in speakers)
-
         said = self.store.speakers(namespace, list(passages))
         return {
-            node_id: score * cfg.assistant_weight if reply(said.get(node_id, set())) else score
+            node_id: score * cfg.assistant_weight
+            if self._assistant(said.get(node_id, set()))
+            else score
             for node_id, score in passages.items()
         }
 

@@ -219,6 +219,11 @@ class GraphStore(Protocol):
         """Who said each of these passages: an episode's speaker, the speakers of the episodes a
         unit was built from. Ids of neither are left out."""
 
+    def replies(self, namespace: str, ids: list[str]) -> dict[str, set[str]]:
+        """The reply to each of these passages: the next episode in the session of an episode (or
+        of the episodes a unit was built from), when another speaker (ASCII letter case aside) said
+        it. Passages without one, and episodes without a speaker, are left out."""
+
     def update_units(self, namespace: str, updates: list[UnitUpdate]) -> None: ...
 
     def set_expiry(self, namespace: str, ids: list[str], expires_at: datetime | None) -> None:

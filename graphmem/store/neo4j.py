@@ -486,6 +486,13 @@ class Neo4jStore:
         rows = self._q("read", "speakers", namespace=namespace, ids=ids) if ids else []
         return {r["id"]: set(r["speakers"]) for r in rows}
 
+    def replies(self, namespace: str, ids: list[str]) -> dict[str, set[str]]:
+        rows = self._q("read", "replies", namespace=namespace, ids=ids) if ids else []
+        found: dict[str, set[str]] = {}
+        for r in rows:
+            found.setdefault(r["id"], set()).add(r["reply"])
+        return found
+
     def units_of_entity(self, namespace: str, entity_id: str) -> list[Unit]:
         rows = self._q("read", "units_of_entity", namespace=namespace, entity_id=entity_id)
         return self.get_units(namespace, [r["id"] for r in rows])

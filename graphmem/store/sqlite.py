@@ -861,6 +861,28 @@ class SQLiteStore:
             said.setdefault(node_id, set()).add(speaker)
         return said
 
+    def replies(self, namespace: str, ids: list[str]) -> dict[str, set[str]]:
+        if not ids:
+            return {}
+        answered = (  # a NULL speaker (a document chunk) has no reply
+            "JOIN edges n INDEXED BY edges_src ON n.src = e.id AND n.type = 'NEXT' "
+            "JOIN episodes r ON r.id = n.dst AND lower(r.speaker) <> lower(e.speaker) "
+            "WHERE e.namespace = ? "
+        )
+        rows = self._query_in(
+            f"SELECT e.id, r.id FROM episodes e {answered} AND e.id IN ({{in}})", ids, [namespace]
+        )
+        rows += self._query_in(
+            "SELECT f.src, r.id FROM edges f INDEXED BY edges_src "
+            f"JOIN episodes e ON e.id = f.dst {answered} AND f.src IN ({{in}}) AND f.type = 'FROM'",
+            ids,
+            [namespace],
+        )
+        found: dict[str, set[str]] = {}
+        for node_id, reply in rows:
+            found.setdefault(node_id, set()).add(reply)
+        return found
+
     def get_summaries(self, namespace: str, ids: list[str]) -> list[Summary]:
         if not ids:
             return []

@@ -436,6 +436,26 @@ def test_speakers_of_episodes_and_units(store, ns, world):
     assert store.speakers(ns, []) == {}
 
 
+def test_replies_are_the_next_episode_in_the_session_by_another_speaker(store, ns, world):
+    e3 = episode(ns, "Where do you work?", minutes=2, speaker="Bob")
+    e4 = episode(ns, "At Acme.", minutes=3, speaker="ALICE")
+    e5 = episode(ns, "Which floor?", minutes=4, speaker="alice")  # the same speaker as e4
+    e6 = episode(ns, "Another session.", session="s2", minutes=5, speaker="Bob")
+    e7 = episode(ns, "A chunk asks?", session="doc", minutes=6)
+    e8 = episode(ns, "Its next chunk.", session="doc", minutes=7)
+    store.write(Batch(ns, episodes=[e3, e4, e5, e6, e7, e8]))
+    asked = unit(ns, "Bob asks where Alice works", [world["alice"], world["acme"]], [e3], 12)
+    store.write(Batch(ns, units=[asked], processed={e3.id: vec(22)}))
+    ids = [e3.id, e4.id, e5.id, e6.id, e7.id, asked.id, world["u1"].id, world["e2"].id]
+    assert store.replies(ns, ids) == {
+        world["e2"].id: {e3.id},  # Alice, then Bob
+        e3.id: {e4.id},
+        asked.id: {e4.id},  # a unit's reply is its episode's
+    }  # e4 -> e5: one speaker (letter case aside); e5 and e6: another session; e7: no speaker
+    assert store.replies(ns + "-other", ids) == {}
+    assert store.replies(ns, []) == {}
+
+
 def test_holds_speaker_in_its_namespace_letter_case_aside(store, ns, world):
     assert store.holds_speaker(ns, ["alice"]) and store.holds_speaker(ns, ["Bob", "ALICE"])
     assert not store.holds_speaker(ns, ["assistant", "ai"])
