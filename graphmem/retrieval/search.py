@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import heapq
 import threading
 import time
 from collections.abc import Callable
@@ -27,6 +28,10 @@ from .filters import SearchFilter
 from .ppr import PPRGraph, push
 
 PASSAGE_LABELS: tuple[Label, ...] = ("unit", "episode")
+_QUESTIONS_READ = 25
+"""The strongest seeds read to find the questions among them. A weaker seed moves too little
+weight to matter, and reading every candidate's text cost 15 ms a query (bench/README, "A
+question's reply")."""
 _TOPIC_UNITS = 8
 """Units read per entity the best hit names, to find the documents about it."""
 
@@ -134,14 +139,14 @@ class Retriever:
         }
 
     def _seed_answers(self, namespace: str, passages: dict[str, float]) -> dict[str, float]:
-        """``passages`` with all but ``question_weight`` of each question's weight moved to the
-        reply that answers it, when people talk: a question nobody answered keeps its weight, and
-        so does one asked of or by an assistant (the user's question states the user's facts,
-        the assistant's reply is advice, and the assistant's question an offer of more)."""
+        """``passages`` with all but ``question_weight`` of each strong question's weight moved
+        to the reply that answers it, when people talk. A question nobody answered keeps its
+        weight, and so does one asked of or by an assistant: the user's question states the
+        user's facts, the assistant's reply is advice, and its question an offer of more."""
         keep = self.config.question_weight
         if keep == 1.0 or not passages:
             return passages
-        ids = list(passages)
+        ids = heapq.nlargest(_QUESTIONS_READ, passages, key=passages.__getitem__)
         said = {u.id: u.text for u in self.store.get_units(namespace, ids)}
         rest = [i for i in ids if i not in said]
         said |= {e.id: e.content for e in self.store.get_episodes(namespace, rest)}
