@@ -12,10 +12,10 @@ import json
 import logging
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
 from ..errors import InvalidReplyError, LLMError, ReplyTooLongError
 from ..llm.base import LLM
@@ -76,6 +76,22 @@ class _Summary(BaseModel):
 class _Extraction(BaseModel):
     units: list[_Unit] = Field(default_factory=list)
     summaries: list[_Summary] = Field(default_factory=list)
+
+
+UNITS_PER_EPISODE = 6
+"""The most units a reply schema allows per episode read. A grammar-constrained server enforces
+it, so a small model caught repeating one unit (greedy decoding loops) stops there instead of at
+the token limit, which fails the message; more units from a server that does not enforce it are
+still accepted."""
+
+
+@lru_cache(maxsize=64)
+def _extraction_for(episodes: int) -> type[_Extraction]:
+    """The reply schema for a call that reads ``episodes`` episodes."""
+    cap: list[_Unit] = Field(
+        default_factory=list, json_schema_extra={"maxItems": UNITS_PER_EPISODE * episodes}
+    )
+    return create_model("_Extraction", __base__=_Extraction, units=(list[_Unit], cap))
 
 
 class _Verdict(BaseModel):
@@ -182,9 +198,14 @@ class PromptedDecisions:
         def check(out: _Extraction) -> None:
             _in_range([n for u in out.units for n in u.episodes], len(episodes), "episodes")
 
-        out: _Extraction = self._ask("constructor", "extract", payload, _Extraction, check)
+        schema = _extraction_for(len(episodes))
+        out: _Extraction = self._ask("constructor", "extract", payload, schema, check)
+        drafts: dict[tuple[str, ...], UnitDraft] = {}  # a unit the reply repeats counts once
+        for unit in out.units:
+            if (draft := _draft(unit, episodes)) is not None:
+                drafts.setdefault((draft.text, *draft.episode_ids), draft)
         return Extraction(
-            units=[d for u in out.units if (d := _draft(u, episodes)) is not None],
+            units=list(drafts.values()),
             summaries={
                 s.session: s.text for s in out.summaries if s.session in sessions and s.text
             },

@@ -222,3 +222,55 @@ def test_the_extraction_schema_bounds_unit_text_and_a_longer_reply_is_kept(serve
     schema = sent["json_schema"]["schema"] if sent["type"] == "json_schema" else sent["schema"]
     unit_text = schema["$defs"]["_Unit"]["properties"]["text"]
     assert unit_text["maxLength"] == UNIT_TEXT_CHARS
+
+
+def test_the_extraction_schema_caps_units_per_episode_and_a_repeated_unit_counts_once(
+    server,
+) -> None:
+    """A small model at temperature 0 can repeat one unit until the token limit, which fails the
+    message: the schema allows ``UNITS_PER_EPISODE`` units per episode read (a grammar-constrained
+    server stops the loop there). More units from a server that ignores the cap are kept, and a
+    unit the reply repeats is kept once."""
+    from datetime import UTC, datetime
+
+    from graphmem.decisions.prompted import UNITS_PER_EPISODE, PromptedDecisions
+    from graphmem.models import Episode
+
+    requests, install = server
+
+    def unit(n: int) -> dict:
+        return {
+            "text": f"Ann owns {n} teapots",
+            "kind": "fact",
+            "subject": "Ann",
+            "predicate": None,
+            "object": None,
+            "entities": [
+                {"name": "Ann", "type": "person", "role": "subject"},
+                {"name": "teapots", "type": "thing", "role": "object"},
+            ],
+            "valid_from": None,
+            "valid_to": None,
+            "episodes": [n % 2],
+        }
+
+    many = [unit(n) for n in range(2 * UNITS_PER_EPISODE + 2)]
+    reply = {"units": [*many, unit(0), unit(0)], "summaries": []}
+    base_url = install(lambda body: (200, completion(json.dumps(reply))))
+    decisions = PromptedDecisions(OpenAICompatibleLLM("m", base_url=base_url, max_retries=0))
+    at = datetime(2024, 1, 1, tzinfo=UTC)
+    eps = [
+        Episode(
+            namespace="n",
+            content=f"Teapot count {i}",
+            speaker="Ann",
+            occurred_at=at,
+            recorded_at=at,
+        )
+        for i in range(2)
+    ]
+    drafted = decisions.extract(eps, {}).units
+    assert [d.text for d in drafted] == [u["text"] for u in many]
+    sent = requests[-1]["response_format"]
+    schema = sent["json_schema"]["schema"] if sent["type"] == "json_schema" else sent["schema"]
+    assert schema["properties"]["units"]["maxItems"] == 2 * UNITS_PER_EPISODE
