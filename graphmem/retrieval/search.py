@@ -155,10 +155,10 @@ class Retriever:
         if not answers:
             return passages
         by = self.store.speakers(namespace, [*answers, *(r for a in answers.values() for r in a)])
-        seeds = dict(passages)
+        assistant, seeds = self._assistant(), dict(passages)
         for node_id, replies in answers.items():
-            people = [r for r in replies if not self._assistant(by.get(r, set()))]
-            if not people or self._assistant(by.get(node_id, set())):
+            people = [r for r in replies if not assistant(by.get(r, set()))]
+            if not people or assistant(by.get(node_id, set())):
                 continue
             moved = passages[node_id] * (1.0 - keep)
             seeds[node_id] -= moved
@@ -166,10 +166,11 @@ class Retriever:
                 seeds[reply] = seeds.get(reply, 0.0) + moved / len(people)
         return seeds
 
-    def _assistant(self, speakers: set[str | None]) -> bool:
-        """Whether every one of ``speakers`` (who said a passage) is an assistant."""
-        replies = {s.lower() for s in self.config.assistant_speakers}
-        return bool(speakers) and all(s is not None and s.lower() in replies for s in speakers)
+    def _assistant(self) -> Callable[[set[str | None]], bool]:
+        """A test of whether every one of a passage's speakers is an assistant (the names are
+        folded once, not per passage)."""
+        names = {s.lower() for s in self.config.assistant_speakers}
+        return lambda said: bool(said) and all(s is not None and s.lower() in names for s in said)
 
     def _weigh_replies(self, namespace: str, passages: dict[str, float]) -> dict[str, float]:
         """``passages`` with an assistant's replies (every speaker behind the passage is one)
@@ -181,11 +182,9 @@ class Retriever:
             or not self.store.holds_speaker(namespace, cfg.assistant_speakers)
         ):
             return passages
-        said = self.store.speakers(namespace, list(passages))
+        said, assistant = self.store.speakers(namespace, list(passages)), self._assistant()
         return {
-            node_id: score * cfg.assistant_weight
-            if self._assistant(said.get(node_id, set()))
-            else score
+            node_id: score * cfg.assistant_weight if assistant(said.get(node_id, set())) else score
             for node_id, score in passages.items()
         }
 
