@@ -182,44 +182,56 @@ def test_configuration_from_environment(monkeypatch) -> None:
             OpenAICompatibleLLM()
 
 
+def model_unit(text: str, episode: int = 0) -> dict:
+    """One unit as an extraction reply holds it."""
+    return {
+        "text": text,
+        "kind": "fact",
+        "subject": "Ann",
+        "predicate": None,
+        "object": None,
+        "entities": [
+            {"name": "Ann", "type": "person", "role": "subject"},
+            {"name": "tea", "type": "thing", "role": "object"},
+        ],
+        "valid_from": None,
+        "valid_to": None,
+        "episodes": [episode],
+    }
+
+
+def extracted(server, units: list[dict], episodes: int) -> tuple[list, dict]:
+    """What ``PromptedDecisions.extract`` drafts from a server replying ``units`` to a call that
+    reads ``episodes`` episodes, and the reply schema it sent."""
+    from datetime import UTC, datetime
+
+    from graphmem.decisions.prompted import PromptedDecisions
+    from graphmem.models import Episode
+
+    requests, install = server
+    reply = {"units": units, "summaries": []}
+    base_url = install(lambda body: (200, completion(json.dumps(reply))))
+    decisions = PromptedDecisions(OpenAICompatibleLLM("m", base_url=base_url, max_retries=0))
+    at = datetime(2024, 1, 1, tzinfo=UTC)
+    eps = [
+        Episode(namespace="n", content=f"Ann {i}", speaker="Ann", occurred_at=at, recorded_at=at)
+        for i in range(episodes)
+    ]
+    drafts = decisions.extract(eps, {}).units
+    sent = requests[-1]["response_format"]
+    schema = sent["json_schema"]["schema"] if sent["type"] == "json_schema" else sent["schema"]
+    return drafts, schema
+
+
 def test_the_extraction_schema_bounds_unit_text_and_a_longer_reply_is_kept(server) -> None:
     """The reply schema caps a unit's text (a grammar-constrained server enforces it, so a small
     model cannot copy a whole message into each unit); a server that ignores the cap still gets
     its longer text accepted."""
-    from datetime import UTC, datetime
+    from graphmem.decisions.prompted import UNIT_TEXT_CHARS
 
-    from graphmem.decisions.prompted import UNIT_TEXT_CHARS, PromptedDecisions
-    from graphmem.models import Episode
-
-    requests, install = server
     text = "Ann says" + " that she really likes green tea," * 12
-    reply = {
-        "units": [
-            {
-                "text": text,
-                "kind": "preference",
-                "subject": "Ann",
-                "predicate": None,
-                "object": None,
-                "entities": [
-                    {"name": "Ann", "type": "person", "role": "subject"},
-                    {"name": "green tea", "type": "thing", "role": "object"},
-                ],
-                "valid_from": None,
-                "valid_to": None,
-                "episodes": [0],
-            }
-        ],
-        "summaries": [],
-    }
-    base_url = install(lambda body: (200, completion(json.dumps(reply))))
-    decisions = PromptedDecisions(OpenAICompatibleLLM("m", base_url=base_url, max_retries=0))
-    at = datetime(2024, 1, 1, tzinfo=UTC)
-    ep = Episode(namespace="n", content=text, speaker="Ann", occurred_at=at, recorded_at=at)
-    (drafted,) = decisions.extract([ep], {}).units
+    (drafted,), schema = extracted(server, [model_unit(text)], 1)
     assert len(text) > UNIT_TEXT_CHARS and drafted.text == text
-    sent = requests[-1]["response_format"]
-    schema = sent["json_schema"]["schema"] if sent["type"] == "json_schema" else sent["schema"]
     unit_text = schema["$defs"]["_Unit"]["properties"]["text"]
     assert unit_text["maxLength"] == UNIT_TEXT_CHARS
 
@@ -231,46 +243,9 @@ def test_the_extraction_schema_caps_units_per_episode_and_a_repeated_unit_counts
     message: the schema allows ``UNITS_PER_EPISODE`` units per episode read (a grammar-constrained
     server stops the loop there). More units from a server that ignores the cap are kept, and a
     unit the reply repeats is kept once."""
-    from datetime import UTC, datetime
+    from graphmem.decisions.prompted import UNITS_PER_EPISODE
 
-    from graphmem.decisions.prompted import UNITS_PER_EPISODE, PromptedDecisions
-    from graphmem.models import Episode
-
-    requests, install = server
-
-    def unit(n: int) -> dict:
-        return {
-            "text": f"Ann owns {n} teapots",
-            "kind": "fact",
-            "subject": "Ann",
-            "predicate": None,
-            "object": None,
-            "entities": [
-                {"name": "Ann", "type": "person", "role": "subject"},
-                {"name": "teapots", "type": "thing", "role": "object"},
-            ],
-            "valid_from": None,
-            "valid_to": None,
-            "episodes": [n % 2],
-        }
-
-    many = [unit(n) for n in range(2 * UNITS_PER_EPISODE + 2)]
-    reply = {"units": [*many, unit(0), unit(0)], "summaries": []}
-    base_url = install(lambda body: (200, completion(json.dumps(reply))))
-    decisions = PromptedDecisions(OpenAICompatibleLLM("m", base_url=base_url, max_retries=0))
-    at = datetime(2024, 1, 1, tzinfo=UTC)
-    eps = [
-        Episode(
-            namespace="n",
-            content=f"Teapot count {i}",
-            speaker="Ann",
-            occurred_at=at,
-            recorded_at=at,
-        )
-        for i in range(2)
-    ]
-    drafted = decisions.extract(eps, {}).units
+    many = [model_unit(f"Ann owns {n} teapots", n % 2) for n in range(2 * UNITS_PER_EPISODE + 2)]
+    drafted, schema = extracted(server, [*many, many[0], many[0]], 2)
     assert [d.text for d in drafted] == [u["text"] for u in many]
-    sent = requests[-1]["response_format"]
-    schema = sent["json_schema"]["schema"] if sent["type"] == "json_schema" else sent["schema"]
     assert schema["properties"]["units"]["maxItems"] == 2 * UNITS_PER_EPISODE
