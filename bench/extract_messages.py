@@ -48,14 +48,14 @@ def update_messages(data: Path, split: str) -> list[dict[str, Any]]:
     return found
 
 
-def use_prompt(path: Path) -> None:
-    """Extraction prompts from the ``agents/constructor.md`` at ``path``."""
+def use_prompt(path: Path, agent: str = "constructor") -> None:
+    """``agent``'s prompts from the file at ``path`` (an earlier ``agents/<agent>.md``)."""
     text = path.read_text("utf-8")
     installed = prompts
 
-    def chosen(agent: str) -> tuple[int, dict[str, str]]:
-        version, named = installed(agent)
-        if agent != "constructor":
+    def chosen(asked: str) -> tuple[int, dict[str, str]]:
+        version, named = installed(asked)
+        if asked != agent:
             return version, named
         parts = re.split(r"^=== *(\w+) *===$", text, flags=re.M)[1:]
         return version, {n: b.strip() for n, b in zip(parts[::2], parts[1::2], strict=True)}

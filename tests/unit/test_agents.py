@@ -575,6 +575,22 @@ def test_with_a_model_an_unusable_reply_fails_only_its_own_batch(tmp_path: Path)
     assert extracted == [2, 1]  # a batch holds two messages the model reads, and the replies
 
 
+def test_with_every_speaker_ruled_the_rules_write_and_the_model_reads(tmp_path: Path) -> None:
+    """A small model judges updates worse than the rules (bench/judge_pairs.py): with every
+    speaker in ``rules_speakers`` memory is written without extraction or comparison calls,
+    and the model still routes, assesses and answers."""
+    llm = ScriptedLLM(script("compatible"))  # a model that would keep both cities
+    with memory(tmp_path, llm, rules_speakers=("user",)) as mem:
+        mem.add("I live in Paris.", namespace="u", speaker="user", at=JAN)
+        mem.add("I moved to Berlin.", namespace="u", speaker="user", at=MAR)
+        versions = units_by_object(mem)
+        assert versions["Paris"].status == "superseded"  # the rules' slot verdict
+        assert versions["Berlin"].status == "active"
+        assert "Berlin" in mem.ask("Where do I live?", namespace="u").text
+    asked = {op for op, _, _ in llm.calls}
+    assert not asked & {"extract", "compare"} and "answer" in asked
+
+
 @pytest.mark.parametrize("reply", ["Sure! Here are the facts: Paris.", "{not json", "[]"])
 def test_prose_or_invalid_json_keeps_the_episode(tmp_path: Path, reply: str) -> None:
     with memory(tmp_path, ScriptedLLM(lambda op, data: reply)) as mem:
