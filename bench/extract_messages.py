@@ -63,8 +63,9 @@ def use_prompt(path: Path, agent: str = "constructor") -> None:
     prompted.prompts = chosen  # type: ignore[assignment]
 
 
-def extract(decisions: prompted.PromptedDecisions, m: dict[str, Any]) -> dict[str, Any]:
-    ep = Episode(
+def episode(m: dict[str, Any]) -> Episode:
+    """Bench message ``m`` as the episode extraction reads."""
+    return Episode(
         namespace="bench",
         content=m["text"],
         speaker=m["speaker"],
@@ -72,9 +73,12 @@ def extract(decisions: prompted.PromptedDecisions, m: dict[str, Any]) -> dict[st
         occurred_at=m["at"],
         recorded_at=m["at"],
     )
+
+
+def extract(decisions: prompted.PromptedDecisions, m: dict[str, Any]) -> dict[str, Any]:
     started, error = time.perf_counter(), None
     try:
-        texts = [u.text for u in decisions.extract([ep], {}).units]
+        texts = [u.text for u in decisions.extract([episode(m)], {}).units]
     except LLMError as exc:
         texts, error = [], type(exc).__name__
     numbers = set(_NUMBER.findall(m["text"]))

@@ -27,7 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from extract_messages import use_prompt
+from extract_messages import episode, use_prompt
 
 import graphmem.decisions.prompted as prompted
 from graphmem.benchmarks.beam import chat_folders, messages
@@ -37,7 +37,7 @@ from graphmem.decisions.base import Comparison, Decisions
 from graphmem.decisions.zero import ZeroLLM
 from graphmem.errors import LLMError
 from graphmem.llm.openai import OpenAICompatibleLLM
-from graphmem.models import Episode, Involvement, Unit
+from graphmem.models import Involvement, Unit
 
 _SIDES = {
     "knowledge_update": ("update", "original_info", "updated_info"),
@@ -70,16 +70,8 @@ def extracted(decisions: Decisions, m: dict[str, Any], cache: dict[str, Any]) ->
     """``decisions``' units for message ``m`` alone (from ``cache`` when it holds them)."""
     key = f"{m['source_id']}@{m['at'].isoformat()}"
     if key not in cache:
-        ep = Episode(
-            namespace="bench",
-            content=m["text"],
-            speaker=m["speaker"],
-            session=m["session"],
-            occurred_at=m["at"],
-            recorded_at=m["at"],
-        )
         try:
-            drafts = decisions.extract([ep], {}).units
+            drafts = decisions.extract([episode(m)], {}).units
         except LLMError:
             drafts = []
         cache[key] = [d.model_dump(mode="json", exclude={"episode_ids"}) for d in drafts]
