@@ -62,6 +62,7 @@ def pairs(data: Path, split: str, kinds: list[str]) -> list[dict[str, Any]]:
                 if all(m is not None and m["speaker"] == "user" for m in sides) and (
                     sides[0] is not sides[1]  # one message stating both sides: no pair to judge
                 ):
+                    sides.sort(key=lambda m: m["at"])  # BEAM's "first" is not always said first
                     found.append({"chat": folder.name, "kind": kind, "sides": sides})
     return found
 
