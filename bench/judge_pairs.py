@@ -23,6 +23,7 @@ import argparse
 import json
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -32,8 +33,7 @@ from extract_messages import episode, use_prompt
 import graphmem.decisions.prompted as prompted
 from graphmem.benchmarks.beam import chat_folders, messages
 from graphmem.benchmarks.splits import pick
-from graphmem.decisions import rules
-from graphmem.decisions.base import Comparison, Decisions
+from graphmem.decisions.base import Comparison, Decisions, Verdict
 from graphmem.decisions.zero import ZeroLLM
 from graphmem.errors import LLMError
 from graphmem.llm.openai import OpenAICompatibleLLM
@@ -97,11 +97,52 @@ def _unit(draft: dict[str, Any], at: datetime) -> Unit:
     )
 
 
-def verdicts(decide, new: list[Unit], old: list[Unit]) -> Counter[str]:
+Decide = Callable[[list[Comparison]], list[Verdict]]
+
+
+def verdicts(decide: Decide, new: list[Unit], old: list[Unit]) -> Counter[str]:
     """How often each relation came back, comparing every unit of ``new`` with all of ``old``."""
     if not new or not old:
         return Counter()
     return Counter(v.relation for v in decide([Comparison(new=u, existing=old) for u in new]))
+
+
+def judged(
+    pair: dict[str, Any],
+    others: list[dict[str, Any]],
+    columns: list[tuple[str, Decisions, Decide, dict[str, Any]]],
+) -> dict[str, Any]:
+    """One pair's verdicts (and its control's, against ``others``) for each column: a name, who
+    extracts, who compares, and the extraction cache."""
+    row = {"chat": pair["chat"], "kind": pair["kind"]}
+    row["messages"] = [m["source_id"] for m in pair["sides"]]
+    for who, extractor, decide, cache in columns:
+        old, new = (extracted(extractor, m, cache) for m in pair["sides"])
+        control = [u for m in others for u in extracted(extractor, m, cache)]
+        row[f"units_{who}"] = [len(old), len(new)]
+        row[who] = verdicts(decide, new, old)
+        row[f"control_{who}"] = verdicts(decide, new, control)
+    return row
+
+
+def _alarmed(counts: Counter[str]) -> bool:
+    """Whether any verdict says more than ``compatible``."""
+    return any(n for relation, n in counts.items() if relation != "compatible")
+
+
+def summary(rows: list[dict[str, Any]], columns: list[str]) -> dict[str, Any]:
+    """Pairs found and controls alarmed, per kind and column."""
+    report: dict[str, Any] = {"pairs": Counter(r["kind"] for r in rows)}
+    for kind in ("update", "contradiction"):
+        mine = [r for r in rows if r["kind"] == kind]
+        for who in columns:
+            report[f"{kind}s found by {who}"] = sum(r[who][kind] > 0 for r in mine)
+            report[f"{kind}s with any verdict by {who}"] = sum(_alarmed(r[who]) for r in mine)
+    for who in columns:
+        controls = [r[f"control_{who}"] for r in rows if r[f"control_{who}"]]
+        report[f"controls ({who})"] = len(controls)
+        report[f"false alarms ({who})"] = sum(map(_alarmed, controls))
+    return report
 
 
 def main() -> None:
@@ -116,14 +157,13 @@ def main() -> None:
     if args.judge_prompt:
         use_prompt(args.judge_prompt, "judge")
     cache = json.loads(args.cache.read_text("utf-8")) if args.cache and args.cache.exists() else {}
-    llm = OpenAICompatibleLLM(response_format="json_object")
-    decisions = prompted.PromptedDecisions(llm, batch_size=4)
-
+    model = prompted.PromptedDecisions(OpenAICompatibleLLM(response_format="json_object"), 4)
     zero = ZeroLLM()
-
-    def by_rules(comparisons: list[Comparison]) -> list:
-        return [rules.compare(c) for c in comparisons]
-
+    columns: list[tuple[str, Decisions, Decide, dict[str, Any]]] = [
+        ("model", model, model.compare, cache),  # the model path
+        ("rules", model, zero.compare, cache),  # the rules on the model's units
+        ("zero", zero, zero.compare, {}),  # zero-LLM: the rules on their own units
+    ]
     rows, started = [], time.perf_counter()
     found = pairs(args.data, args.split, args.kinds.split(","))
     for pair in found:
@@ -132,37 +172,11 @@ def main() -> None:
             for p in found
             if p["kind"] == "update" == pair["kind"] and p["chat"] == pair["chat"] and p is not pair
         ]
-        row = {"chat": pair["chat"], "kind": pair["kind"]}
-        row["messages"] = [m["source_id"] for m in pair["sides"]]
-        for who, units_by, decide in (
-            ("model", decisions, decisions.compare),  # the model path
-            ("rules", decisions, by_rules),  # the rules on the model's units
-            ("zero", zero, zero.compare),  # zero-LLM: the rules on their own units
-        ):
-            saved = cache if units_by is decisions else {}
-            old, new = (extracted(units_by, m, saved) for m in pair["sides"])
-            control = [u for m in others for u in extracted(units_by, m, saved)]
-            row[f"units_{who}"] = [len(old), len(new)]
-            row[who] = verdicts(decide, new, old)
-            row[f"control_{who}"] = verdicts(decide, new, control)
-        rows.append(row)
-        print(json.dumps(row), flush=True)
+        rows.append(judged(pair, others, columns))
+        print(json.dumps(rows[-1]), flush=True)
         if args.cache:
             args.cache.write_text(json.dumps(cache, indent=1) + "\n")
-    report = {"pairs": Counter(r["kind"] for r in rows), "seconds": 0.0}
-    for kind in ("update", "contradiction"):
-        mine = [r for r in rows if r["kind"] == kind]
-        for who in ("model", "rules", "zero"):
-            report[f"{kind}s found by {who}"] = sum(r[who][kind] > 0 for r in mine)
-            report[f"{kind}s with any verdict by {who}"] = sum(
-                sum(n for rel, n in r[who].items() if rel != "compatible") > 0 for r in mine
-            )
-    for who in ("model", "rules", "zero"):
-        controls = [r[f"control_{who}"] for r in rows if r[f"control_{who}"]]
-        report[f"controls ({who})"] = len(controls)
-        report[f"false alarms ({who})"] = sum(
-            sum(n for rel, n in c.items() if rel != "compatible") > 0 for c in controls
-        )
+    report = summary(rows, [name for name, *_ in columns])
     report["seconds"] = round(time.perf_counter() - started, 1)
     if args.json:
         args.json.write_text(json.dumps({"report": report, "pairs": rows}, indent=1) + "\n")
