@@ -212,9 +212,14 @@ class PromptedDecisions:
         )
 
     def compare(self, comparisons: list[Comparison]) -> list[Verdict]:
-        """One call per ``batch_size`` comparisons (a reply names a verdict for each)."""
-        parts = _in_parts(comparisons, self.batch_size, self._compare_or_rules)
-        return [verdict for part in parts for verdict in part]
+        """A new unit denying what the same speaker said they did contradicts it by the rules
+        (a small model never called one a contradiction: bench/judge_pairs.py); the others go to
+        the model, one call per ``batch_size`` comparisons (a reply names a verdict for each)."""
+        denied = {i: v for i, c in enumerate(comparisons) if (v := rules.denied(c))}
+        asked = [c for i, c in enumerate(comparisons) if i not in denied]
+        parts = _in_parts(asked, self.batch_size, self._compare_or_rules)
+        told = iter([verdict for part in parts for verdict in part])
+        return [denied[i] if i in denied else next(told) for i in range(len(comparisons))]
 
     def _compare_or_rules(self, comparisons: list[Comparison]) -> list[Verdict]:
         """``_compare``; one comparison whose reply stays unusable (a small model naming an

@@ -138,6 +138,15 @@ def compare(comparison: Comparison, switches: RulesConfig | None = None) -> Verd
     return Verdict(relation="compatible")
 
 
+def denied(comparison: Comparison) -> Verdict | None:
+    """The contradiction of a new unit that denies what an existing one says the same speaker
+    did (``denials``), or None."""
+    for old in comparison.existing:
+        if reason := contradiction(comparison.new, old):
+            return Verdict(relation="contradiction", existing_id=old.id, reason=reason)
+    return None
+
+
 def _reworded(new: Unit, old: Unit, value_changes: bool = True) -> Verdict | None:
     """Duplicate when two units say the same words and numbers in the same order (case,
     plurals and stop words aside); update when two facts in the present tense differ only in

@@ -575,6 +575,30 @@ def test_with_a_model_an_unusable_reply_fails_only_its_own_batch(tmp_path: Path)
     assert extracted == [2, 1]  # a batch holds two messages the model reads, and the replies
 
 
+def test_with_a_model_a_denial_of_a_stated_deed_is_a_contradiction(tmp_path: Path) -> None:
+    """A model that calls everything compatible still gets the rules' denial verdict, and is
+    not asked about that comparison."""
+    said = ["I've submitted my report to Anna.", "I've never submitted my report to Anna."]
+    good = script("compatible")
+
+    def reply(operation: str, data: dict):
+        if operation == "extract":
+            units = [
+                unit(ep["text"], [ep["n"]], ["user", "report", "Anna"], subject="user")
+                for ep in data["episodes"]
+            ]
+            return {"units": units}
+        return good(operation, data)
+
+    llm = ScriptedLLM(reply)
+    with memory(tmp_path, llm) as mem:
+        mem.add(said[0], namespace="u", speaker="user", at=JAN)
+        mem.add(said[1], namespace="u", speaker="user", at=MAR)
+        units = {u.text: u for u in mem.history("Anna", namespace="u")}
+        assert [units[t].status for t in said] == ["conflicted", "conflicted"]
+    assert not [data for op, _, data in llm.calls if op == "compare"]
+
+
 def test_with_every_speaker_ruled_the_rules_write_and_the_model_reads(tmp_path: Path) -> None:
     """A small model judges updates worse than the rules (bench/judge_pairs.py): with every
     speaker in ``rules_speakers`` memory is written without extraction or comparison calls,
