@@ -28,7 +28,7 @@ from graphmem.benchmarks.splits import pick
 from graphmem.errors import LLMError
 from graphmem.llm.openai import OpenAICompatibleLLM
 from graphmem.models import Episode
-from graphmem.resources import prompts
+from graphmem.resources import parse_prompts, prompts
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 
@@ -50,17 +50,13 @@ def update_messages(data: Path, split: str) -> list[dict[str, Any]]:
 
 def use_prompt(path: Path, agent: str = "constructor") -> None:
     """``agent``'s prompts from the file at ``path`` (an earlier ``agents/<agent>.md``)."""
-    text = path.read_text("utf-8")
+    chosen = parse_prompts(path.read_text("utf-8"), str(path))
     installed = prompts
 
-    def chosen(asked: str) -> tuple[int, dict[str, str]]:
-        version, named = installed(asked)
-        if asked != agent:
-            return version, named
-        parts = re.split(r"^=== *(\w+) *===$", text, flags=re.M)[1:]
-        return version, {n: b.strip() for n, b in zip(parts[::2], parts[1::2], strict=True)}
+    def chosen_for(asked: str) -> tuple[int, dict[str, str]]:
+        return chosen if asked == agent else installed(asked)
 
-    prompted.prompts = chosen  # type: ignore[assignment]
+    prompted.prompts = chosen_for  # type: ignore[assignment]
 
 
 def episode(m: dict[str, Any]) -> Episode:

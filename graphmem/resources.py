@@ -52,9 +52,14 @@ _PROMPT_VERSION = re.compile(r"^version: *(\d+)", re.M)
 def prompts(agent: str) -> tuple[int, dict[str, str]]:
     """``agents/<agent>.md``: its version and its named prompts (``=== name ===`` starts one)."""
     text = (resource_dir("agents") / f"{agent}.md").read_text("utf-8")
+    return parse_prompts(text, f"agents/{agent}.md")
+
+
+def parse_prompts(text: str, where: str) -> tuple[int, dict[str, str]]:
+    """The version and the named prompts of a prompt file's ``text`` (read from ``where``)."""
     version = _PROMPT_VERSION.search(text)
     if version is None:
-        raise ValueError(f"agents/{agent}.md has no 'version: N' line")
+        raise ValueError(f"{where} has no 'version: N' line")
     parts = _PROMPT_SECTION.split(text)[1:]
     return int(version.group(1)), {
         n: b.strip() for n, b in zip(parts[::2], parts[1::2], strict=True)
