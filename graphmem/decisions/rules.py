@@ -115,8 +115,8 @@ def compare(comparison: Comparison, switches: RulesConfig | None = None) -> Verd
     for old in comparison.existing:
         if canonical(old.text) == canonical(new.text):
             return Verdict(relation="duplicate", existing_id=old.id, reason="same statement")
-        if switches.denials and (reason := contradiction(new, old)):
-            return Verdict(relation="contradiction", existing_id=old.id, reason=reason)
+        if switches.denials and (verdict := _denial(new, old)):
+            return verdict
         if not (new.predicate and same_slot(new, old)):
             if verdict := _reworded(new, old, switches.value_changes):
                 return verdict
@@ -142,9 +142,15 @@ def denied(comparison: Comparison) -> Verdict | None:
     """The contradiction of a new unit that denies what an existing one says the same speaker
     did (``denials``), or None."""
     for old in comparison.existing:
-        if reason := contradiction(comparison.new, old):
-            return Verdict(relation="contradiction", existing_id=old.id, reason=reason)
+        if verdict := _denial(comparison.new, old):
+            return verdict
     return None
+
+
+def _denial(new: Unit, old: Unit) -> Verdict | None:
+    """``new`` contradicting ``old`` by denying a deed ``old`` states, or None."""
+    reason = contradiction(new, old)
+    return Verdict(relation="contradiction", existing_id=old.id, reason=reason) if reason else None
 
 
 def _reworded(new: Unit, old: Unit, value_changes: bool = True) -> Verdict | None:
