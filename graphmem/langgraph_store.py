@@ -32,7 +32,7 @@ from langgraph.store.base import (
     TTLConfig,
 )
 
-from .errors import NotFoundError
+from .errors import NotFoundError, StoreClosedError
 from .models import Episode
 from .retrieval.filters import SearchFilter
 
@@ -341,7 +341,10 @@ class GraphmemStore(BaseStore):
 
         def loop() -> None:
             while not self._stop_sweeping.wait(interval * 60):
-                self.sweep_ttl()
+                try:
+                    self.sweep_ttl()
+                except StoreClosedError:  # the memory closed under it: nothing left to sweep
+                    return
 
         self._sweeper = threading.Thread(target=loop, name="graphmem-ttl-sweeper", daemon=True)
         self._sweeper.start()

@@ -67,6 +67,13 @@ def lucene_query(text: str) -> str:
     return " OR ".join(query_terms(text))
 
 
+def _deleted_while_read(row: dict[str, Any]) -> bool:
+    """Whether a read row is a node that a concurrent write deleted after the read matched it:
+    under read committed such a node comes back with every property null."""
+    node = row.get("node", row)
+    return "id" in node and node["id"] is None
+
+
 def _vector(v: np.ndarray | None) -> list[float] | None:
     return None if v is None else np.asarray(v, dtype=np.float32).astype(float).tolist()
 
@@ -238,7 +245,8 @@ class Neo4jStore:
         return [r.data() for r in records]
 
     def _q(self, file: str, name: str, write: bool = False, **params: Any) -> list[dict[str, Any]]:
-        return self._run(cypher(file)[name], params, write=write, label=name)
+        rows = self._run(cypher(file)[name], params, write=write, label=name)
+        return rows if write else [r for r in rows if not _deleted_while_read(r)]
 
     def _in_transaction(self, work) -> Any:
         if self._closed:

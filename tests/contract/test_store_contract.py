@@ -193,9 +193,9 @@ def test_a_namespace_crowded_out_by_another_still_finds_its_own(store, ns, world
     """Indexes may span tenants: another namespace's 40 nearer, wordier matches change nothing."""
     other = ns + "-crowd"
     target = world["u1"].embedding
-    eps = [episode(other, f"moved {i}", minutes=i) for i in range(40)]
+    eps = [episode(other, f"moved {i}", minutes=i) for i in range(120)]
     store.write(Batch(other, episodes=eps))
-    near = [target + 0.01 * vec(100 + i) for i in range(40)]
+    near = [target + 0.01 * vec(100 + i) for i in range(120)]
     store.write(
         Batch(
             other, processed={e.id: v / np.linalg.norm(v) for e, v in zip(eps, near, strict=True)}
@@ -534,3 +534,34 @@ def test_holds_source_by_prefix(store, ns, world):
     assert store.holds_source(ns, "store:") and store.holds_source(ns, "message")
     assert not store.holds_source(ns, "store-unindexed:")
     assert not store.holds_source(ns + "-other", "store:")
+
+
+def test_reads_racing_an_erase_see_each_node_whole_or_not_at_all(store, ns):
+    import threading
+
+    eps = [episode(ns, f"Note {i} on the kiln.", minutes=i, source_id=f"k{i}") for i in range(120)]
+    store.write(Batch(ns, episodes=eps))
+    ids, sources = [e.id for e in eps], [e.source_id for e in eps]
+    erasing, failures = threading.Event(), []
+
+    def read() -> None:
+        while not erasing.is_set():
+            try:
+                for got in (
+                    store.get_episodes(ns, ids),
+                    store.episodes_by_source(ns, sources),
+                    store.session_episodes(ns, "s1"),
+                ):
+                    assert all(e.id in ids and e.content.startswith("Note") for e in got)
+            except Exception as exc:  # the reader reports whatever it met
+                failures.append(exc)
+                return
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    for i in ids:
+        store.erase(ns, i)
+    erasing.set()
+    reader.join()
+    assert failures == []
+    assert store.get_episodes(ns, ids) == []

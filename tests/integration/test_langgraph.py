@@ -177,11 +177,25 @@ def test_the_ttl_sweeper_runs_in_the_background(memory: Memory) -> None:
     (ep,) = memory.store.episodes_by_source("s", ["k"])
     memory.store.set_expiry("s", [ep.id], datetime.now(UTC) - timedelta(seconds=1))
     store.start_ttl_sweeper(sweep_interval_minutes=0.01)
-    deadline = time.monotonic() + 30
-    while memory.store.episodes_by_source("s", ["k"]) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert store.stop_ttl_sweeper(timeout=10)
+    try:
+        deadline = time.monotonic() + 30
+        while memory.store.episodes_by_source("s", ["k"]) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        assert store.stop_ttl_sweeper(timeout=10)
     assert memory.store.episodes_by_source("s", ["k"]) == []
+
+
+def test_the_ttl_sweeper_ends_quietly_when_its_memory_closes(memory: Memory, monkeypatch) -> None:
+    import threading
+
+    raised: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: raised.append(args.exc_value))
+    store = memory.as_store()
+    sweeper = store.start_ttl_sweeper(sweep_interval_minutes=0.001)
+    memory.close()
+    sweeper.join(timeout=10)
+    assert not sweeper.is_alive() and raised == []
 
 
 def test_list_namespaces_names_only_namespaces_holding_store_values(memory: Memory) -> None:
