@@ -106,7 +106,8 @@ class RulesConfig:
     """A statement that restates a measure with a new number supersedes the older one ("the
     library has 45 sources", then "52 sources": ``heuristics.values``)."""
     denials: bool = True
-    """A speaker denying what they said they did contradicts it (``heuristics.denials``)."""
+    """A speaker denying what they said they did contradicts it (``heuristics.denials``); with a
+    model too, whose comparisons it settles before the model is asked."""
 
 
 @dataclass

@@ -85,7 +85,9 @@ class Memory:
         if decisions is None and llm is not None:
             from .decisions.prompted import PromptedDecisions
 
-            decisions = PromptedDecisions(llm, self.config.constructor.llm_batch_size)
+            decisions = PromptedDecisions(
+                llm, self.config.constructor.llm_batch_size, self.config.rules.denials
+            )
             if speakers := tuple(self.config.constructor.rules_speakers):
                 decisions = BySpeaker(decisions, ZeroLLM(self.config.rules), speakers)
         self.decisions: Decisions = decisions or ZeroLLM(self.config.rules)

@@ -160,9 +160,11 @@ def _evidence(hits: list[Hit]) -> list[dict[str, Any]]:
 class PromptedDecisions:
     """``Decisions`` by an LLM, one structured call per decision (one per batch for extraction)."""
 
-    def __init__(self, llm: LLM, batch_size: int = 16) -> None:
+    def __init__(self, llm: LLM, batch_size: int = 16, denials: bool = True) -> None:
         self.llm = llm
         self.batch_size = batch_size
+        self.denials = denials
+        """Settle a denial of what the same speaker said they did by the rules (``compare``)."""
         self.prompt_versions = {a: prompts(a)[0] for a in ("constructor", "retriever", "judge")}
 
     def _ask(self, agent: str, name: str, payload: dict[str, Any], schema: type, check=None):
@@ -214,8 +216,10 @@ class PromptedDecisions:
     def compare(self, comparisons: list[Comparison]) -> list[Verdict]:
         """A new unit denying what the same speaker said they did contradicts it by the rules
         (a small model never called one a contradiction: bench/judge_pairs.py); the others go to
-        the model, one call per ``batch_size`` comparisons (a reply names a verdict for each)."""
-        denied = {i: v for i, c in enumerate(comparisons) if (v := rules.denied(c))}
+        the model, one call per ``batch_size`` comparisons (a reply names a verdict for each).
+        With ``denials`` off the model decides every comparison."""
+        ruled = enumerate(comparisons if self.denials else [])
+        denied = {i: v for i, c in ruled if (v := rules.denied(c))}
         asked = [c for i, c in enumerate(comparisons) if i not in denied]
         parts = _in_parts(asked, self.batch_size, self._compare_or_rules)
         told = iter([verdict for part in parts for verdict in part])

@@ -575,9 +575,12 @@ def test_with_a_model_an_unusable_reply_fails_only_its_own_batch(tmp_path: Path)
     assert extracted == [2, 1]  # a batch holds two messages the model reads, and the replies
 
 
-def test_with_a_model_a_denial_of_a_stated_deed_is_a_contradiction(tmp_path: Path) -> None:
+@pytest.mark.parametrize("denials", [True, False])
+def test_with_a_model_a_denial_of_a_stated_deed_is_a_contradiction(
+    tmp_path: Path, denials: bool
+) -> None:
     """A model that calls everything compatible still gets the rules' denial verdict, and is
-    not asked about that comparison."""
+    not asked about that comparison; with ``rules.denials`` off the model decides."""
     said = ["I've submitted my report to Anna.", "I've never submitted my report to Anna."]
     good = script("compatible")
 
@@ -591,12 +594,18 @@ def test_with_a_model_a_denial_of_a_stated_deed_is_a_contradiction(tmp_path: Pat
         return good(operation, data)
 
     llm = ScriptedLLM(reply)
-    with memory(tmp_path, llm) as mem:
+    config = Config()
+    config.rules.denials = denials
+    with Memory(path=tmp_path / "m", embedder=HashEmbedder(), llm=llm, config=config) as mem:
         mem.add(said[0], namespace="u", speaker="user", at=JAN)
         mem.add(said[1], namespace="u", speaker="user", at=MAR)
         units = {u.text: u for u in mem.history("Anna", namespace="u")}
-        assert [units[t].status for t in said] == ["conflicted", "conflicted"]
-    assert not [data for op, _, data in llm.calls if op == "compare"]
+        statuses = [units[t].status for t in said]
+    asked = [data for op, _, data in llm.calls if op == "compare"]
+    if denials:
+        assert statuses == ["conflicted", "conflicted"] and not asked
+    else:
+        assert statuses == ["active", "active"] and asked
 
 
 def test_with_every_speaker_ruled_the_rules_write_and_the_model_reads(tmp_path: Path) -> None:
