@@ -45,16 +45,16 @@ def test_another_tenants_writes_do_not_move_a_ranking(tmp_path):
     """The same conversation ranks the same with or without another tenant's memory beside it,
     though the other tenant writes the very words it is searched for."""
     mine = [
-        {"speaker": "Nate", "text": "I recommend the fantasy series, it has great battles."},
-        {"speaker": "Joanna", "text": "See you later Nate!"},
-        {"speaker": "Nate", "text": "Joanna, my turtles love the new tank."},
-        {"speaker": "Joanna", "text": "I finished my screenplay about a road trip."},
-        {"speaker": "Nate", "text": "Bye Joanna, good luck with the contest!"},
+        {"speaker": "Theo", "text": "I recommend the fantasy series, it has great battles."},
+        {"speaker": "Ada", "text": "See you later Theo!"},
+        {"speaker": "Theo", "text": "Ada, my ferrets love the new hutch."},
+        {"speaker": "Ada", "text": "I finished my novel about a road trip."},
+        {"speaker": "Theo", "text": "Bye Ada, good luck with the contest!"},
     ]
     theirs = [
-        {"speaker": "Nate", "text": f"Nate thinks Joanna recommends tea {i}."} for i in range(30)
+        {"speaker": "Theo", "text": f"Theo thinks Ada recommends tea {i}."} for i in range(30)
     ]
-    query = "What has Nate recommended to Joanna?"
+    query = "What has Theo recommended to Ada?"
     rankings = []
     for path, before in ((tmp_path / "alone", []), (tmp_path / "shared", theirs)):
         with Memory(path=path, embedder=HashEmbedder()) as mem:

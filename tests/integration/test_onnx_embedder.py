@@ -19,7 +19,7 @@ from graphmem.onnx_embed import OnnxEmbedder, cache_dir, token_batches
 
 TEXTS = [
     "I moved to Berlin in March.",
-    "Caroline went to the LGBTQ support group yesterday; it was powerful.",
+    "Priya went to the community garden meeting yesterday; it was powerful.",
     "naïve café — ünïcödé ✓ and emoji 🎉",
     "word " * 400,  # longer than the model's 256-token window
 ]

@@ -137,37 +137,37 @@ def test_a_question_naming_a_day_finds_what_was_said_that_day(tmp_path, minilm):
         (
             datetime(2022, 1, 23, 14),
             [
-                ("Joanna", "Woo! I finally finished my first full screenplay and printed it."),
-                ("Nate", "Congrats Joanna! What is it about?"),
+                ("Ada", "Yay! At last I finished my first full-length novel and printed it."),
+                ("Theo", "Congrats Ada! What is it about?"),
             ],
         ),
         (
             datetime(2022, 3, 2, 10),
             [
-                ("Joanna", "Last Friday, I finished the presentation for producers."),
-                ("Nate", "Bye Joanna! See you tomorrow!"),
+                ("Ada", "Last Friday, I finished the presentation for producers."),
+                ("Theo", "Bye Ada! See you tomorrow!"),
             ],
         ),
         (
             datetime(2022, 5, 9, 18),
             [
-                ("Joanna", "I just finished a new cake recipe and my family loved it."),
-                ("Nate", "Alright Joanna, see you soon!"),
+                ("Ada", "I just finished a new cake recipe and my family loved it."),
+                ("Theo", "Alright Ada, see you soon!"),
             ],
         ),
     ]
     turns = [
         {"at": at, "speaker": who, "text": text} for at, said in sessions for who, text in said
     ]
-    question = "What did Joanna just finish on 23 January, 2022?"
+    question = "What did Ada just finish on 23 January, 2022?"
     with Memory(path=tmp_path / "m", embedder=minilm) as mem:
         mem.add_messages(turns, namespace="chat")
         mem.config.retrieval.said_on_weight = 1.0
         before = mem.search(question, namespace="chat", k=3)
         mem.config.retrieval.said_on_weight = 2.0
         after = mem.search(question, namespace="chat", k=3)
-    assert "screenplay" not in before[0].text, [h.text for h in before]
-    assert "screenplay" in after[0].text, [h.text for h in after]
+    assert "novel" not in before[0].text, [h.text for h in before]
+    assert "novel" in after[0].text, [h.text for h in after]
 
 
 @pytest.mark.slow
