@@ -37,7 +37,13 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             re.I,
         ),
     ),
-    ("rel", re.compile(r"\b(yesterday|today|tonight|tomorrow)\b", re.I)),
+    (
+        "rel",
+        re.compile(
+            r"\b(yesterday|today|tonight|tomorrow|last night|this (?:morning|afternoon|evening))\b",
+            re.I,
+        ),
+    ),
     ("relunit", re.compile(r"\b(last|this|next|past)\s+(week|month|year|weekend)\b", re.I)),
     (
         "weekday",
@@ -76,6 +82,23 @@ class TimeMention:
     granularity: str  # "day" | "month" | "year"
 
     @property
+    def period(self) -> tuple[datetime, datetime]:
+        """The span it names, [start, end): its day, month or year (end capped at the
+        calendar's last moment)."""
+        day = self.when.replace(hour=0, minute=0, second=0, microsecond=0)
+        if self.granularity == "day":
+            start, months = day, 0
+        elif self.granularity == "month":
+            start, months = day.replace(day=1), 1
+        else:
+            start, months = day.replace(month=1, day=1), 12
+        try:
+            end = start + timedelta(days=1) if months == 0 else _month_start(start, months)
+        except (OverflowError, ValueError):
+            end = datetime.max.replace(tzinfo=start.tzinfo)
+        return start, end
+
+    @property
     def key(self) -> str:
         """The canonical name of the date entity: 2023-05-07, 2023-05 or 2023."""
         fmt = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}[self.granularity]
@@ -84,6 +107,12 @@ class TimeMention:
 
 def _month(name: str) -> int:
     return MONTHS[name.lower()[:3] if name.lower()[:3] in MONTHS else name.lower()]
+
+
+def _month_start(day: datetime, months: int) -> datetime:
+    """The first day of the month ``months`` after (or before) ``day``'s month."""
+    index = day.year * 12 + day.month - 1 + months
+    return day.replace(year=index // 12, month=index % 12 + 1, day=1)
 
 
 def _safe_date(year: int, month: int, day: int, ref: datetime) -> datetime | None:
@@ -117,7 +146,7 @@ def _resolve(kind: str, m: re.Match[str], ref: datetime) -> tuple[datetime, str]
         unit = g[1].lower()
         return day0 - timedelta(days=n * _UNITS[unit]), "day" if unit in ("day", "week") else unit
     if kind == "rel":
-        offset = {"yesterday": -1, "today": 0, "tonight": 0, "tomorrow": 1}[g[0].lower()]
+        offset = {"yesterday": -1, "last night": -1, "tomorrow": 1}.get(g[0].lower(), 0)
         return day0 + timedelta(days=offset), "day"
     if kind == "relunit":
         step = {"last": -1, "past": -1, "this": 0, "next": 1}[g[0].lower()]
@@ -125,8 +154,7 @@ def _resolve(kind: str, m: re.Match[str], ref: datetime) -> tuple[datetime, str]
         if unit in ("week", "weekend"):
             return day0 + timedelta(days=7 * step), "day"
         if unit == "month":
-            month_index = ref.year * 12 + ref.month - 1 + step
-            return day0.replace(year=month_index // 12, month=month_index % 12 + 1, day=1), "month"
+            return _month_start(day0, step), "month"
         return day0.replace(year=ref.year + step, month=1, day=1), "year"
     if kind == "weekday":
         target = WEEKDAYS[g[1].lower()]

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -98,8 +98,7 @@ class Retriever:
         for future, hits in zip(dense_futures, lexical, strict=True):
             passages |= fuse(future.result(), hits, cfg.lexical_weight)
         entities = {ent.id: 1.0 for ent in matched}
-        days = {t.when.date() for t in times if t.granularity == "day"}
-        passages = self._weigh_said_on(namespace, days, passages)
+        passages = self._weigh_said_on(namespace, [t.period for t in times], passages)
         passages = self._seed_answers(namespace, passages)
         return Candidates(self._weigh_replies(namespace, passages), entities)
 
@@ -119,19 +118,21 @@ class Retriever:
         return self._pool.submit(contextvars.copy_context().run, call)
 
     def _weigh_said_on(
-        self, namespace: str, days: set[date], passages: dict[str, float]
+        self, namespace: str, periods: list[tuple[datetime, datetime]], passages: dict[str, float]
     ) -> dict[str, float]:
-        """``passages`` with those said on a day the query names (an episode on that day, or a
-        unit from one) weighted by ``said_on_weight``: "what did Joanna finish on 23 January"
-        asks about what was said that day."""
+        """``passages`` with those said on a day, in a month or in a year the query names (an
+        episode said then, or a unit from one) weighted by ``said_on_weight``: "what did I
+        finish on 23 January" and "what did I buy in March 2024" ask about what was said then."""
         weight = self.config.said_on_weight
-        if weight == 1.0 or not days or not passages:
+        if weight == 1.0 or not periods or not passages:
             return passages
         sources = {u.id: u.episode_ids for u in self.store.get_units(namespace, list(passages))}
         behind = {node_id: sources.get(node_id, [node_id]) for node_id in passages}
         wanted = [e for episode_ids in behind.values() for e in episode_ids]
         said = {
-            e.id for e in self.store.get_episodes(namespace, wanted) if e.occurred_at.date() in days
+            e.id
+            for e in self.store.get_episodes(namespace, wanted)
+            if any(start <= e.occurred_at < end for start, end in periods)
         }
         return {
             node_id: score * weight if said.intersection(behind[node_id]) else score

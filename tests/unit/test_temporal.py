@@ -25,6 +25,8 @@ REF = datetime(2023, 5, 8, 13, 56)  # a Monday
         ("the forest picture shared on December 1,2021", ["2021-12-01"]),
         ("on 3 June,2021", ["2021-06-03"]),
         ("on May 5, 12 people came", ["2023-05-05"]),
+        ("I watched it last night", ["2023-05-07"]),
+        ("this morning I ran, tonight I rest", ["2023-05-08", "2023-05-08"]),
     ],
 )
 def test_time_expressions_resolve_against_the_episode_time(text, keys):
@@ -34,3 +36,17 @@ def test_time_expressions_resolve_against_the_episode_time(text, keys):
 def test_overlapping_expressions_are_read_once():
     (t,) = find_times("on 7 May 2023", REF)
     assert t.text == "7 May 2023" and t.granularity == "day"
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("on 7 May 2023", datetime(2023, 5, 7), datetime(2023, 5, 8)),
+        ("in December 2022", datetime(2022, 12, 1), datetime(2023, 1, 1)),
+        ("in 2021", datetime(2021, 1, 1), datetime(2022, 1, 1)),
+        ("on 31 December 9999", datetime(9999, 12, 31), datetime.max),
+    ],
+)
+def test_a_mention_names_a_span_of_its_granularity(text, start, end):
+    (t,) = find_times(text, REF)
+    assert t.period == (start, end)
