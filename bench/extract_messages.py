@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import graphmem.decisions.prompted as prompted
-from graphmem.benchmarks.beam import chat_folders, messages
+from graphmem.benchmarks.beam import chat_folders, messages, read_chat
 from graphmem.benchmarks.splits import pick
 from graphmem.errors import LLMError
 from graphmem.llm.openai import OpenAICompatibleLLM
@@ -37,9 +37,8 @@ def update_messages(data: Path, split: str) -> list[dict[str, Any]]:
     """The user messages that state an update, in chat order."""
     found = []
     for folder in pick(chat_folders(data), split):
-        chat = json.loads((folder / "chat.json").read_text("utf-8"))
+        chat, probes = read_chat(folder)
         by_id = {m["source_id"]: m for m in messages(chat, 100_000)}
-        probes = json.loads((folder / "probing_questions.json").read_text("utf-8"))
         for q in probes.get("knowledge_update", []):
             for i in q["source_chat_ids"].get("updated_info") or []:
                 m = by_id.get(str(i))

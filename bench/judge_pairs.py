@@ -31,7 +31,7 @@ from typing import Any
 from extract_messages import episode, use_prompt
 
 import graphmem.decisions.prompted as prompted
-from graphmem.benchmarks.beam import chat_folders, messages
+from graphmem.benchmarks.beam import chat_folders, messages, read_chat
 from graphmem.benchmarks.splits import pick
 from graphmem.decisions.base import Comparison, Decisions, Verdict
 from graphmem.decisions.zero import ZeroLLM
@@ -50,9 +50,8 @@ def pairs(data: Path, split: str, kinds: list[str]) -> list[dict[str, Any]]:
     chat order."""
     found = []
     for folder in pick(chat_folders(data), split):
-        chat = json.loads((folder / "chat.json").read_text("utf-8"))
+        chat, probes = read_chat(folder)
         by_id = {m["source_id"]: m for m in messages(chat, 100_000)}
-        probes = json.loads((folder / "probing_questions.json").read_text("utf-8"))
         for category, (kind, before, after) in _SIDES.items():
             if kind not in kinds:
                 continue

@@ -38,6 +38,12 @@ def chat_folders(data: Path) -> list[Path]:
     )
 
 
+def read_chat(folder: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A chat folder's chat and its probing questions (by category)."""
+    chat = json.loads((folder / "chat.json").read_text("utf-8"))
+    return chat, json.loads((folder / "probing_questions.json").read_text("utf-8"))
+
+
 def _anchor(text: str | None) -> datetime | None:
     try:
         return datetime.strptime(text, "%B-%d-%Y") if text else None
@@ -206,8 +212,7 @@ def run(
     ):
         for folder in folders:
             namespace = f"beam-{folder.name}"
-            chat = json.loads((folder / "chat.json").read_text("utf-8"))
-            probes = json.loads((folder / "probing_questions.json").read_text("utf-8"))
+            chat, probes = read_chat(folder)
             if categories and not categories <= probes.keys():
                 unknown = ", ".join(sorted(categories - probes.keys()))
                 raise InvalidInputError(
