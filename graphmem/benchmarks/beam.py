@@ -38,8 +38,8 @@ def chat_folders(data: Path) -> list[Path]:
     )
 
 
-def read_chat(folder: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A chat folder's chat and its probing questions (by category)."""
+def read_chat(folder: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """A chat folder's chat (its batches) and its probing questions (by category)."""
     chat = json.loads((folder / "chat.json").read_text("utf-8"))
     return chat, json.loads((folder / "probing_questions.json").read_text("utf-8"))
 
