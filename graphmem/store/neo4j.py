@@ -67,11 +67,15 @@ def lucene_query(text: str) -> str:
     return " OR ".join(query_terms(text))
 
 
+_ID_COLUMNS = ("id", "src", "dst")
+"""Columns of read rows that hold a node's id (``src`` and ``dst``: an edge's ends)."""
+
+
 def _deleted_while_read(row: dict[str, Any]) -> bool:
-    """Whether a read row is a node that a concurrent write deleted after the read matched it:
-    under read committed such a node comes back with every property null."""
+    """Whether a read row holds a node that a concurrent write deleted after the read matched
+    it: under read committed such a node comes back with every property null, its id too."""
     node = row.get("node", row)
-    return "id" in node and node["id"] is None
+    return any(column in node and node[column] is None for column in _ID_COLUMNS)
 
 
 def _vector(v: np.ndarray | None) -> list[float] | None:

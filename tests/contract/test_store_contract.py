@@ -540,28 +540,42 @@ def test_reads_racing_an_erase_see_each_node_whole_or_not_at_all(store, ns):
     import threading
 
     eps = [episode(ns, f"Note {i} on the kiln.", minutes=i, source_id=f"k{i}") for i in range(120)]
+    kiln, clay = entity(ns, "Kiln", 1), entity(ns, "Clay", 2)
+    units = [unit(ns, f"Note {i}: kiln, clay", [kiln, clay], [e], 9 + i) for i, e in enumerate(eps)]
     store.write(Batch(ns, episodes=eps))
+    store.write(Batch(ns, entities=[kiln, clay], units=units))
     ids, sources = [e.id for e in eps], [e.source_id for e in eps]
-    erasing, failures = threading.Event(), []
+    unit_ids = [u.id for u in units]
+    done, failures = threading.Event(), []
 
-    def read() -> None:
-        while not erasing.is_set():
+    def said() -> None:
+        got = [
+            *store.get_episodes(ns, ids),
+            *store.episodes_by_source(ns, sources),
+            *store.session_episodes(ns, "s1"),
+        ]
+        assert all(e.id in ids and e.content.startswith("Note") for e in got)
+
+    def built() -> None:
+        got = [*store.get_units(ns, unit_ids), *store.units_from_episodes(ns, ids)]
+        assert all(u.id in unit_ids and u.text.startswith("Note") for u in got)
+        assert None not in store.adjacency(ns).ids
+
+    def keep_reading(read) -> None:
+        while not done.is_set():
             try:
-                for got in (
-                    store.get_episodes(ns, ids),
-                    store.episodes_by_source(ns, sources),
-                    store.session_episodes(ns, "s1"),
-                ):
-                    assert all(e.id in ids and e.content.startswith("Note") for e in got)
+                read()
             except Exception as exc:  # the reader reports whatever it met
                 failures.append(exc)
                 return
 
-    reader = threading.Thread(target=read)
-    reader.start()
+    readers = [threading.Thread(target=keep_reading, args=(r,)) for r in (said, built)]
+    for reader in readers:
+        reader.start()
     for i in ids:
         store.erase(ns, i)
-    erasing.set()
-    reader.join()
+    done.set()
+    for reader in readers:
+        reader.join()
     assert failures == []
-    assert store.get_episodes(ns, ids) == []
+    assert store.get_episodes(ns, ids) == [] and store.get_units(ns, unit_ids) == []
