@@ -109,6 +109,9 @@ class RulesConfig:
     denials: bool = True
     """A speaker denying what they said they did contradicts it (``heuristics.denials``); with a
     model too, whose comparisons it settles before the model is asked."""
+    prose_only: bool = True
+    """Only prose makes units: a clause that reads as code (``text.reads_as_code``) makes none,
+    since a line of a program is not a fact; the message stays searchable whole."""
 
 
 @dataclass

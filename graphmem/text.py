@@ -12,6 +12,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACE = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|\n+|;\s+")
 _KEY_JUNK = re.compile(r"[^\w\s&+#.-]")
+_PROSE_TOKEN = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-])*[.,!?:;]?|\d[\d.,]*%?[.,]?")
+"""A word or a number, with the punctuation that may follow it in prose."""
 STOP_WORDS = frozenset(
     """a an the and or not no of to in on at by for with from as is are was were be been being
     am i me my we our you your he him his she her it its they them their this that these
@@ -114,6 +116,15 @@ def sentences(text: str) -> list[str]:
     """Split text into sentences (and ``;``-separated clauses)."""
     text = _CONTROL.sub(" ", unicodedata.normalize("NFKC", text))
     return [s for s in (_SPACE.sub(" ", part).strip() for part in _SENTENCE_END.split(text)) if s]
+
+
+def reads_as_code(clause: str) -> bool:
+    """Whether fewer than half of ``clause``'s tokens are words or numbers, as in
+    ``app = Flask(__name__)`` or ``print(sum(latency))``; prose ("I set the limit to 100
+    requests/minute.") reads as prose."""
+    tokens = clause.split()
+    prose = sum(bool(_PROSE_TOKEN.fullmatch(t)) for t in tokens)
+    return bool(tokens) and prose < len(tokens) / 2
 
 
 def is_question(text: str) -> bool:

@@ -15,7 +15,7 @@ from ..config import RulesConfig
 from ..heuristics.slots import find_slot
 from ..models import Episode, Hit, UnitKind
 from ..temporal import MONTHS, WEEKDAYS, TimeMention, find_times
-from ..text import STOP_WORDS, canonical, lemma, sentences
+from ..text import STOP_WORDS, canonical, lemma, reads_as_code, sentences
 from . import rules
 from .base import (
     Assessment,
@@ -106,6 +106,8 @@ class ZeroLLM:
             if ep.session:
                 sessions[ep.session].append(ep)
             clauses = sentences(ep.content)
+            if self.switches.prose_only:
+                clauses = [c for c in clauses if not reads_as_code(c)]
             topic = document_topic(ep)
             for clause in clauses:
                 draft = self._clause(ep, clause, topic)

@@ -1,9 +1,12 @@
 from datetime import UTC, datetime
 
+import pytest
+
+from graphmem.config import RulesConfig
 from graphmem.decisions import ZeroLLM
 from graphmem.heuristics.slots import Slot, find_slot
 from graphmem.models import Episode
-from graphmem.text import canonical, check_text, sentences
+from graphmem.text import canonical, check_text, reads_as_code, sentences
 
 NOW = datetime(2023, 5, 8, tzinfo=UTC)
 
@@ -117,3 +120,30 @@ def test_sentence_openers_are_not_part_of_names():
     assert "gallu" in find_mentions("If Gallu is a demon, what is Lilu?", [])
     assert "christopher nolan" in find_mentions("Are Christopher Nolan and Ana friends?", [])
     assert "will smith" in find_mentions("I met Will Smith.", [])  # mid-sentence: kept whole
+
+
+@pytest.mark.parametrize(
+    ("clause", "code"),
+    [
+        ("app = Flask(__name__)", True),
+        ('default_limits=["100 per minute"]', True),
+        ('print("Average latency:", sum(latency) / len(latency))', True),
+        ("I set the rate limit to 100 requests/minute for the Flask API.", False),
+        ("I'm using Redis (v7.0.5) and Express 4.18.2 for my API.", False),
+        ("Ça coûte 3,50 € — très cher!", False),
+    ],
+)
+def test_a_clause_reads_as_code_when_most_of_its_tokens_are_not_words(clause, code):
+    assert reads_as_code(clause) is code
+
+
+def test_lines_of_code_make_no_units_unless_switched_on():
+    text = (
+        "Priya: my Flask service sets the API rate limit to 100 requests a minute.\n"
+        'limiter = Limiter(app, default_limits=["100 per minute"])\n'
+        "app.run(host='0.0.0.0', port=5000)"
+    )
+    prose = [d.text for d in ZeroLLM().extract([ep(text, "Priya")], {}).units]
+    assert len(prose) == 1 and "rate limit" in prose[0]
+    every = ZeroLLM(RulesConfig(prose_only=False)).extract([ep(text, "Priya")], {}).units
+    assert len(every) > 1
