@@ -40,7 +40,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "rel",
         re.compile(
-            r"\b(yesterday|today|tonight|tomorrow|last night|this (?:morning|afternoon|evening))\b",
+            r"\b(yesterday|today|tonight|tomorrow|last\s+night|this\s+(?:morning|afternoon|evening))\b",
             re.I,
         ),
     ),
@@ -146,7 +146,8 @@ def _resolve(kind: str, m: re.Match[str], ref: datetime) -> tuple[datetime, str]
         unit = g[1].lower()
         return day0 - timedelta(days=n * _UNITS[unit]), "day" if unit in ("day", "week") else unit
     if kind == "rel":
-        offset = {"yesterday": -1, "last night": -1, "tomorrow": 1}.get(g[0].lower(), 0)
+        said = " ".join(g[0].lower().split())
+        offset = {"yesterday": -1, "last night": -1, "tomorrow": 1}.get(said, 0)
         return day0 + timedelta(days=offset), "day"
     if kind == "relunit":
         step = {"last": -1, "past": -1, "this": 0, "next": 1}[g[0].lower()]

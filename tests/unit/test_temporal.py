@@ -25,7 +25,7 @@ REF = datetime(2023, 5, 8, 13, 56)  # a Monday
         ("the forest picture shared on December 1,2021", ["2021-12-01"]),
         ("on 3 June,2021", ["2021-06-03"]),
         ("on May 5, 12 people came", ["2023-05-05"]),
-        ("I watched it last night", ["2023-05-07"]),
+        ("I watched it last  night", ["2023-05-07"]),
         ("this morning I ran, tonight I rest", ["2023-05-08", "2023-05-08"]),
     ],
 )
