@@ -139,8 +139,9 @@ def _resolve(kind: str, m: re.Match[str], ref: datetime) -> tuple[datetime, str]
         return (d, "month") if d else None
     if kind in ("md", "dm"):
         day, month = (g[1], g[0]) if kind == "md" else (g[0], g[1])
-        d = _safe_date(ref.year, _month(month), int(day), ref)
-        return (d, "day") if d else None
+        dates = [_safe_date(ref.year + y, _month(month), int(day), ref) for y in (-1, 0, 1)]
+        near = min((d for d in dates if d), key=lambda d: abs(d - day0), default=None)
+        return (near, "day") if near else None
     if kind == "ago":
         n = _NUMBERS.get(g[0].lower()) or int(g[0])
         unit = g[1].lower()
@@ -166,16 +167,30 @@ def _resolve(kind: str, m: re.Match[str], ref: datetime) -> tuple[datetime, str]
             delta = delta or 7
         return day0 - timedelta(days=delta), "day"
     if kind == "inmonth":
-        month = _month(g[0])
-        year = (
-            ref.year - 1
-            if m.group(0).lower().startswith("last") and month >= ref.month
-            else ref.year
-        )
-        return day0.replace(year=year, month=month, day=1), "month"
+        return day0.replace(
+            year=_year_of(m.group(0).split()[0].lower(), _month(g[0]), ref),
+            month=_month(g[0]),
+            day=1,
+        ), "month"
     if kind == "year":
         return day0.replace(year=int(g[0]), month=1, day=1), "year"
     return None
+
+
+def _year_of(qualifier: str, month: int, ref: datetime) -> int:
+    """The year of a month named without one: "last May" the latest before ``ref``'s month,
+    "next May" the first after it, "this May" ``ref``'s year, "in May" the nearest (the past on
+    a tie: six months either way)."""
+    if qualifier == "this":
+        return ref.year
+    if qualifier == "last":
+        return ref.year - (month >= ref.month)
+    if qualifier == "next":
+        return ref.year + (month <= ref.month)
+    return min(
+        (ref.year - 1, ref.year, ref.year + 1),
+        key=lambda y: abs(y * 12 + month - (ref.year * 12 + ref.month)),
+    )
 
 
 def find_times(text: str, ref: datetime) -> list[TimeMention]:

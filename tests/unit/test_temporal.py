@@ -26,6 +26,11 @@ REF = datetime(2023, 5, 8, 13, 56)  # a Monday
         ("on 3 June,2021", ["2021-06-03"]),
         ("on May 5, 12 people came", ["2023-05-05"]),
         ("I watched it last  night", ["2023-05-07"]),
+        ("in December we skied, in September we sail", ["2022-12", "2023-09"]),
+        ("in November", ["2022-11"]),  # six months either way: the past
+        ("next March and last June", ["2024-03", "2022-06"]),
+        ("this December", ["2023-12"]),
+        ("on 30 December", ["2022-12-30"]),
         ("this morning I ran, tonight I rest", ["2023-05-08", "2023-05-08"]),
     ],
 )
