@@ -167,11 +167,9 @@ def _resolve(kind: str, m: re.Match[str], ref: datetime) -> tuple[datetime, str]
             delta = delta or 7
         return day0 - timedelta(days=delta), "day"
     if kind == "inmonth":
-        return day0.replace(
-            year=_year_of(m.group(0).split()[0].lower(), _month(g[0]), ref),
-            month=_month(g[0]),
-            day=1,
-        ), "month"
+        month = _month(g[0])
+        year = _year_of(m.group(0).split()[0].lower(), month, ref)
+        return day0.replace(year=year, month=month, day=1), "month"
     if kind == "year":
         return day0.replace(year=int(g[0]), month=1, day=1), "year"
     return None
