@@ -124,7 +124,9 @@ def _safe_date(year: int, month: int, day: int, ref: datetime) -> datetime | Non
         return None
 
 
-def _resolve(kind: str, m: re.Match[str], ref: datetime) -> tuple[datetime, str] | None:
+def _resolve(
+    kind: str, m: re.Match[str], ref: datetime, past: bool = False
+) -> tuple[datetime, str] | None:
     g = m.groups()
     day0 = ref.replace(hour=0, minute=0, second=0, microsecond=0)
     if kind == "iso":
@@ -140,7 +142,8 @@ def _resolve(kind: str, m: re.Match[str], ref: datetime) -> tuple[datetime, str]
     if kind in ("md", "dm"):
         day, month = (g[1], g[0]) if kind == "md" else (g[0], g[1])
         dates = [_safe_date(ref.year + y, _month(month), int(day), ref) for y in (-1, 0, 1)]
-        near = min((d for d in dates if d), key=lambda d: abs(d - day0), default=None)
+        valid = [d for d in dates if d and not (past and d > day0)]
+        near = min(valid, key=lambda d: abs(d - day0), default=None)
         return (near, "day") if near else None
     if kind == "ago":
         n = _NUMBERS.get(g[0].lower()) or int(g[0])
@@ -168,31 +171,35 @@ def _resolve(kind: str, m: re.Match[str], ref: datetime) -> tuple[datetime, str]
         return day0 - timedelta(days=delta), "day"
     if kind == "inmonth":
         month = _month(g[0])
-        year = _year_of(m.group(0).split()[0].lower(), month, ref)
+        year = _year_of(m.group(0).split()[0].lower(), month, ref, past)
         return day0.replace(year=year, month=month, day=1), "month"
     if kind == "year":
         return day0.replace(year=int(g[0]), month=1, day=1), "year"
     return None
 
 
-def _year_of(qualifier: str, month: int, ref: datetime) -> int:
+def _year_of(qualifier: str, month: int, ref: datetime, past: bool = False) -> int:
     """The year of a month named without one: "last May" the latest before ``ref``'s month,
     "next May" the first after it, "this May" ``ref``'s year, "in May" the nearest (the past on
-    a tie: six months either way)."""
+    a tie: six months either way), or with ``past`` the latest not after ``ref``'s month."""
     if qualifier == "this":
         return ref.year
     if qualifier == "last":
         return ref.year - (month >= ref.month)
     if qualifier == "next":
         return ref.year + (month <= ref.month)
+    if past:
+        return ref.year - (month > ref.month)
     return min(
         (ref.year - 1, ref.year, ref.year + 1),
         key=lambda y: abs(y * 12 + month - (ref.year * 12 + ref.month)),
     )
 
 
-def find_times(text: str, ref: datetime) -> list[TimeMention]:
-    """Every time expression in ``text``, resolved against ``ref``, in reading order."""
+def find_times(text: str, ref: datetime, past: bool = False) -> list[TimeMention]:
+    """Every time expression in ``text``, resolved against ``ref``, in reading order. A day or
+    month named without a year is the nearest such date, or with ``past`` the latest one not
+    after ``ref`` (a question about what happened: "what did I do in May?")."""
     found: list[TimeMention] = []
     taken: list[tuple[int, int]] = []
     for kind, pattern in _PATTERNS:
@@ -200,7 +207,7 @@ def find_times(text: str, ref: datetime) -> list[TimeMention]:
             if any(m.start() < e and s < m.end() for s, e in taken):
                 continue
             try:
-                resolved = _resolve(kind, m, ref)
+                resolved = _resolve(kind, m, ref, past)
             except (OverflowError, ValueError):  # lands outside the calendar (year 1-9999)
                 resolved = None
             if resolved is None:

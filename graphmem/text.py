@@ -127,6 +127,16 @@ def reads_as_code(clause: str) -> bool:
     return bool(tokens) and prose < len(tokens) / 2
 
 
+_PAST_AUXILIARY = re.compile(r"\b(?:did|was|were|had)\b", re.I)
+
+
+def asks_about_past(question: str) -> bool:
+    """Whether a question asks what happened, by its past-tense auxiliary ("What did I buy in
+    May?", "Where was she in June?"), so a day or month it names without a year is the last
+    one, not the next."""
+    return bool(_PAST_AUXILIARY.search(question))
+
+
 def is_question(text: str) -> bool:
     """Whether ``text`` ends by asking (a question mark, closing quotes and brackets aside)."""
     return text.rstrip().rstrip("\"'”’)]").endswith(("?", "？", "؟"))

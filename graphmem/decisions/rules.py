@@ -44,7 +44,7 @@ def route(query: str, now: datetime) -> Route:
     if _TEMPORAL.search(query) or find_times(query, now):
         as_of = None
         if m := _AS_OF.search(query):
-            times = find_times(m.group(1), now)
+            times = find_times(m.group(1), now, past=True)  # memory as it stood then
             as_of = times[0].when if times else None
         return Route(intent="temporal", as_of=as_of, reason="asks about time")
     names = {canonical(n) for n in _NAME.findall(query)} - {"i"}

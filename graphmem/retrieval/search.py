@@ -23,7 +23,7 @@ from ..embedder_guard import EmbedderGuard
 from ..models import Episode, Hit, Unit
 from ..store.base import GraphStore, Label
 from ..temporal import find_times
-from ..text import is_question
+from ..text import asks_about_past, is_question
 from .filters import SearchFilter
 from .ppr import PPRGraph, push
 
@@ -83,7 +83,7 @@ class Retriever:
         embedded; the vector searches, once it is, run beside them."""
         cfg, store = self.config, self.store
         self.guard.check(namespace)
-        times = find_times(query, datetime.now(UTC))
+        times = find_times(query, datetime.now(UTC), past=asks_about_past(query))
         keys = list(find_mentions(query, times))
         k = cfg.candidates
         # On any store: in process they are native code outside the GIL (hnswlib, numpy), on a

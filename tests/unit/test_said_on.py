@@ -3,7 +3,7 @@ said at another time."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from graphmem import HashEmbedder, Memory
@@ -50,3 +50,23 @@ def test_a_match_said_in_the_named_month_comes_first(tmp_path: Path) -> None:
         assert first_said(mem, question).month != 1
         mem.config.retrieval.said_on_weight = 2.0
         assert first_said(mem, question).date() == datetime(2022, 1, 23).date()
+
+
+def test_a_question_in_the_past_tense_names_the_last_such_month(tmp_path: Path) -> None:
+    """Seven months back or five ahead: "did" asks about the last one, "will" the nearest."""
+    now = datetime.now(UTC)
+    index = now.year * 12 + now.month - 1 - 7
+    past = datetime(index // 12, index % 12 + 1, 10, 12, tzinfo=UTC)
+    ahead = past.replace(year=past.year + 1)
+    month = past.strftime("%B")
+    with Memory(path=tmp_path / "m", embedder=HashEmbedder()) as mem:
+        mem.add_messages(
+            [
+                {"at": past, "speaker": "Ada", "text": "I finished a border of my quilt."},
+                {"at": ahead, "speaker": "Ada", "text": "I finished a border of my quilt at last."},
+            ],
+            namespace="chat",
+        )
+        did = first_said(mem, f"What border of a quilt did Ada finish in {month}?")
+        will = first_said(mem, f"What border of a quilt will Ada finish in {month}?")
+    assert did == past and will == ahead

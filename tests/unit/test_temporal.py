@@ -55,3 +55,27 @@ def test_overlapping_expressions_are_read_once():
 def test_a_mention_names_a_span_of_its_granularity(text, start, end):
     (t,) = find_times(text, REF)
     assert t.period == (start, end)
+
+
+@pytest.mark.parametrize(
+    ("text", "nearest", "past"),
+    [
+        ("in September", "2023-09", "2022-09"),
+        ("in May", "2023-05", "2023-05"),
+        ("on 30 December", "2022-12-30", "2022-12-30"),
+        ("on 20 May", "2023-05-20", "2022-05-20"),
+        ("next March", "2024-03", "2024-03"),  # a qualifier says which one
+    ],
+)
+def test_a_date_without_a_year_is_the_nearest_or_with_past_the_last(text, nearest, past):
+    assert [t.key for t in find_times(text, REF)] == [nearest]
+    assert [t.key for t in find_times(text, REF, past=True)] == [past]
+
+
+def test_as_of_a_day_without_a_year_is_the_last_one():
+    from datetime import UTC
+
+    from graphmem.decisions.rules import route
+
+    routed = route("Where did I live as of 20 March?", datetime(2023, 1, 10, tzinfo=UTC))
+    assert routed.intent == "temporal" and routed.as_of == datetime(2022, 3, 20, tzinfo=UTC)
