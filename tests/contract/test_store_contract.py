@@ -193,9 +193,9 @@ def test_a_namespace_crowded_out_by_another_still_finds_its_own(store, ns, world
     """Indexes may span tenants: another namespace's 40 nearer, wordier matches change nothing."""
     other = ns + "-crowd"
     target = world["u1"].embedding
-    eps = [episode(other, f"moved {i}", minutes=i) for i in range(120)]
+    eps = [episode(other, f"moved {i}", minutes=i) for i in range(40)]
     store.write(Batch(other, episodes=eps))
-    near = [target + 0.01 * vec(100 + i) for i in range(120)]
+    near = [target + 0.01 * vec(100 + i) for i in range(40)]
     store.write(
         Batch(
             other, processed={e.id: v / np.linalg.norm(v) for e, v in zip(eps, near, strict=True)}
