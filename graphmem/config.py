@@ -47,10 +47,11 @@ class RetrievalConfig:
     goes to the reply that answers it (the next message in its session, by another speaker; not
     an assistant's). A question in the conversation matches a question about it ("How often do
     you work out?"), while the reply holds the answer ("Three times a week"). 1 turns it off."""
-    said_on_weight: float = 2.0
+    said_on_weight: float = 3.0
     """Weight of a match said on a day, in a month or in a year the query names ("What did we
     cook on 9 November?", "What did I buy in March 2024?"), against 1 for any other:
-    a question naming a time asks what was said or done then."""
+    a question naming a time asks what was said or done then. 3 is the middle of the best
+    values on LoCoMo's tune split (2.5 to 4; bench/tune_retrieval.py)."""
     hits_per_episode: int = 3
     """At most this many hits (units or the episode itself) from one episode, so one long
     message or chunk cannot crowd every other source out of the results."""
