@@ -1,7 +1,8 @@
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 
+from graphmem.decisions.rules import route
 from graphmem.temporal import find_times
 
 REF = datetime(2023, 5, 8, 13, 56)  # a Monday
@@ -73,9 +74,5 @@ def test_a_date_without_a_year_is_the_nearest_or_with_past_the_last(text, neares
 
 
 def test_as_of_a_day_without_a_year_is_the_last_one():
-    from datetime import UTC
-
-    from graphmem.decisions.rules import route
-
     routed = route("Where did I live as of 20 March?", datetime(2023, 1, 10, tzinfo=UTC))
     assert routed.intent == "temporal" and routed.as_of == datetime(2022, 3, 20, tzinfo=UTC)
