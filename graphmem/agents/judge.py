@@ -17,6 +17,8 @@ from ..models import Unit
 from ..store.base import GraphStore, UnitSketch
 from ..text import canonical
 
+BELIEVED = ("active", "conflicted")
+"""Statuses of units memory still holds true: a conflicted unit is disputed, not replaced."""
 MAX_CANDIDATES = 5
 """Existing units shown per comparison when they share the new unit's slot: the most recent."""
 NEIGHBOURS = 3
@@ -66,7 +68,7 @@ class Judge:
             self.store.recent_units_of_entities(namespace, entity_ids, PER_ENTITY)
         )
         measured = self._found(namespace, units, new_value_words)
-        denying = self._found(namespace, units, denied_words, ("active", "conflicted"))
+        denying = self._found(namespace, units, denied_words)
         known |= {u.id: u for found in (measured, denying) for us in found.values() for u in us}
         candidates: list[tuple[Unit, list[str]]] = []
         # Only a batch with new values needs the order things were said (one episode read).
@@ -116,15 +118,12 @@ class Judge:
         }
 
     def _found(
-        self,
-        namespace: str,
-        units: list[Unit],
-        words: Callable[[Unit], str],
-        statuses: tuple[str, ...] = ("active",),
+        self, namespace: str, units: list[Unit], words: Callable[[Unit], str]
     ) -> dict[str, list[Unit]]:
         """For each unit with ``words`` to look for (what a new value measures, what a denial
-        denies): the stored units in ``statuses`` that full-text search finds for those words,
-        or vector search for the unit."""
+        denies): the believed stored units (``BELIEVED``: a conflicted one is still held, and
+        a later value can replace it) that full-text search finds for those words, or vector
+        search for the unit."""
         found: dict[str, list[str]] = {}
         for unit in units:
             if query := words(unit):
@@ -137,7 +136,7 @@ class Judge:
         wanted = {i for ids in found.values() for i in ids}
         stored = {u.id: u for u in self.store.get_units(namespace, sorted(wanted))}
         return {
-            unit_id: [stored[i] for i in ids if i in stored and stored[i].status in statuses]
+            unit_id: [stored[i] for i in ids if i in stored and stored[i].status in BELIEVED]
             for unit_id, ids in found.items()
         }
 
@@ -145,7 +144,7 @@ class Judge:
     def conflicts(units: list[Unit]) -> list[tuple[Unit, Unit]]:
         """Pairs of believed units (active or conflicted) that cannot both hold: the same
         single-valued slot with different values."""
-        believed = [u for u in units if u.status in ("active", "conflicted") and u.predicate]
+        believed = [u for u in units if u.status in BELIEVED and u.predicate]
         return [
             (a, b)
             for a, b in combinations(believed, 2)
