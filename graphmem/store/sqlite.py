@@ -5,7 +5,6 @@ from __future__ import annotations
 import heapq
 import json
 import logging
-import math
 import sqlite3
 import threading
 import time
@@ -35,6 +34,7 @@ from .base import (
     has_direction,
     ordered_like,
 )
+from .bm25 import Corpus, idf, lengths, rescore, varint
 from .planner import (
     AdjacencyBuilder,
     WritePlan,
@@ -101,11 +101,6 @@ words: its idf barely moves bm25, and scoring all its rows would cost more than 
 search (at 100k units, 5,000 rows left search p95 at 46 ms, 2,000 brings it to 28 ms)."""
 
 
-def _idf(rows: int, matches: int) -> float:
-    """FTS5's bm25 idf of a word found in ``matches`` of ``rows`` rows (floored just above 0)."""
-    return max(math.log((rows - matches + 0.5) / (matches + 0.5)), 1e-6)
-
-
 @dataclass
 class _FtsCounts:
     """How many rows a full-text table has (in all, per namespace) and how many of them match a
@@ -115,6 +110,9 @@ class _FtsCounts:
     rows: int
     last_rid: int
     namespace_rows: dict[str, int] = field(default_factory=dict)
+    namespace_tokens: dict[str, int] = field(default_factory=dict)
+    table: Corpus | None = None
+    """The rows and tokens FTS5 itself counts (its averages record), read when first needed."""
     matches: dict[str, int] = field(default_factory=dict)
     rare: set[tuple[str, str]] = field(default_factory=set)
     """(namespace, word): common in the table, not in the namespace."""
@@ -914,10 +912,10 @@ class SQLiteStore:
     def text_search(
         self, namespace: str, label: Label, text: str, k: int
     ) -> list[tuple[str, float]]:
-        """BM25 with each word weighed by its rarity in the namespace. FTS5 weighs a word by its
-        rarity in the whole table, every namespace included, so one tenant's writes would move
-        another's ranking; each word is searched on its own and its scores rescaled from the
-        table's idf to the namespace's (the row-length normalisation stays the table's)."""
+        """BM25 over the namespace's rows alone. FTS5 weighs a word by its rarity in the whole
+        table and a row's length against the whole table's average, every namespace included,
+        so one tenant's writes would move another's scores; each word is searched on its own
+        and its scores restated for the namespace's rows and tokens (``bm25.rescore``)."""
         if k <= 0:
             return []
         with self._snapshot():  # counts and matches of one state, whoever writes meanwhile
@@ -933,19 +931,32 @@ class SQLiteStore:
             return []
         if self._holds_all(counts, label, namespace):
             return self._sole_namespace_search(label, terms, k)
+        whole = self._table_corpus(counts, fts)
+        part = Corpus(
+            self._rows_in(counts, table, namespace), self._tokens_in(counts, label, namespace)
+        )
         scores: dict[str, float] = {}
         for term in terms:
             rows = self._query(
-                f"SELECT t.id, -bm25({fts}) FROM {fts} CROSS JOIN {table} t "
-                f"ON t.rid = {fts}.rowid WHERE {fts} MATCH ? AND t.namespace = ?",
+                f"SELECT t.id, -bm25({fts}), d.sz FROM {fts} CROSS JOIN {table} t "
+                f"ON t.rid = {fts}.rowid CROSS JOIN {fts}_docsize d ON d.id = t.rid "
+                f"WHERE {fts} MATCH ? AND t.namespace = ?",
                 (f'"{term}"', namespace),
             )
             if not rows:
                 continue
-            in_namespace = _idf(self._rows_in(counts, table, namespace), len(rows))
-            scale = in_namespace / _idf(counts.rows, self._matches(counts, fts, term))
-            for node_id, score in rows:
-                scores[node_id] = scores.get(node_id, 0.0) + float(score) * scale
+            whole_idf = idf(whole.rows, self._matches(counts, fts, term))
+            ids, found, sizes = zip(*rows, strict=True)
+            restated = rescore(
+                np.array(found, np.float64),
+                lengths(sizes),
+                whole,
+                whole_idf,
+                part,
+                idf(part.rows, len(rows)),
+            )
+            for node_id, score in zip(ids, restated.tolist(), strict=True):
+                scores[node_id] = scores.get(node_id, 0.0) + score
         return heapq.nlargest(k, scores.items(), key=itemgetter(1))
 
     def _sole_namespace_search(
@@ -990,11 +1001,17 @@ class SQLiteStore:
         for namespace, count, _ in added:
             if namespace in known:
                 known[namespace] += count
+        tokens = before.namespace_tokens
+        if tokens:
+            for namespace, size in self._sizes(label, "t.rid > ?", (before.last_rid,)):
+                if namespace in tokens:
+                    tokens[namespace] += varint(size)[0]
         return _FtsCounts(
             version,
             before.rows + sum(r[1] for r in added),
             max([before.last_rid, *(r[2] for r in added)]),
             known,
+            tokens,
         )
 
     def _holds_all(self, counts: _FtsCounts, label: Label, namespace: str) -> bool:
@@ -1008,6 +1025,31 @@ class SQLiteStore:
                 f"SELECT count(*) FROM {table} WHERE namespace = ?", (namespace,)
             )[0][0]
         return counts.namespace_rows[namespace]
+
+    def _tokens_in(self, counts: _FtsCounts, label: Label, namespace: str) -> int:
+        """How many tokens FTS5 counted in the namespace's rows of ``label``."""
+        if namespace not in counts.namespace_tokens:
+            sizes = self._sizes(label, "t.namespace = ?", (namespace,))
+            counts.namespace_tokens[namespace] = sum(varint(size)[0] for _, size in sizes)
+        return counts.namespace_tokens[namespace]
+
+    def _sizes(self, label: Label, where: str, params: tuple) -> list[tuple[str, bytes]]:
+        """The namespace and FTS5's size record (a varint: its tokens) of each row of
+        ``label`` that ``where`` picks (``t``: the table)."""
+        table, fts = _TABLES[label], f"fts_{label}"
+        return self._query(
+            f"SELECT t.namespace, d.sz FROM {table} t "
+            f"CROSS JOIN {fts}_docsize d ON d.id = t.rid WHERE {where}",
+            params,
+        )
+
+    def _table_corpus(self, counts: _FtsCounts, fts: str) -> Corpus:
+        """The rows and tokens of the whole full-text table, from FTS5's averages record."""
+        if counts.table is None:
+            (block,) = self._query(f"SELECT block FROM {fts}_data WHERE id = 1")[0]
+            rows, at = varint(block)
+            counts.table = Corpus(rows, varint(block, at)[0])
+        return counts.table
 
     def _matches(self, counts: _FtsCounts, fts: str, term: str, limit: int = 0) -> int:
         """How many rows of the table match ``term`` (with a ``limit``, counted no further)."""

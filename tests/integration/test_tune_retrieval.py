@@ -9,6 +9,7 @@ from graphmem.cli import main as graphmem
 from graphmem.config import Config
 from tests.conftest import load_file
 from tests.integration.test_bench_locomo import SAMPLE
+from tests.locomo_data import conversation
 
 tune_retrieval = load_file("bench/tune_retrieval.py", "bench_tune_retrieval")
 
@@ -40,33 +41,13 @@ def test_a_tie_on_the_other_conversations_keeps_the_defaults():
 def _conversation(sample_id: str) -> dict:
     """A question whose answer was said on the day it names, worded least like it: at recall@1
     only a high weight on that day finds it."""
-    return {
-        "sample_id": sample_id,
-        "conversation": {
-            "speaker_a": "Ana",
-            "speaker_b": "Ben",
-            "session_1_date_time": "1:56 pm on 8 May, 2023",
-            "session_1": [
-                {
-                    "speaker": "Ben",
-                    "dia_id": "D1:1",
-                    "text": "Where did I go with Ana? I went to the cinema with Ana.",
-                },
-                {"speaker": "Ana", "dia_id": "D1:2", "text": "Yes, the cinema."},
-            ],
-            "session_2_date_time": "10:00 am on 20 May, 2023",
-            "session_2": [
-                {"speaker": "Ben", "dia_id": "D2:1", "text": "I had dinner by the river."},
-            ],
-        },
-        "qa": [
-            {
-                "question": "Where did Ben go with Ana on 20 May 2023?",
-                "evidence": ["D2:1"],
-                "category": 2,
-            }
-        ],
-    }
+    cinema = [("Ben", "Where did I go with Ana? I went to the cinema with Ana."), ("Ana", "Yes.")]
+    sessions = [
+        ("1:56 pm on 8 May, 2023", cinema),
+        ("10:00 am on 20 May, 2023", [("Ben", "I had dinner by the river.")]),
+    ]
+    question = {"question": "Where did Ben go with Ana on 20 May 2023?", "category": 2}
+    return conversation(sample_id, sessions, [question | {"evidence": ["D2:1"]}])
 
 
 def _bench_recall(data, tmp_path, *settings: str) -> float:
