@@ -110,12 +110,21 @@ class _FtsCounts:
     rows: int
     last_rid: int
     namespace_rows: dict[str, int] = field(default_factory=dict)
-    namespace_tokens: dict[str, int] = field(default_factory=dict)
     table: Corpus | None = None
     """The rows and tokens FTS5 itself counts (its averages record), read when first needed."""
     matches: dict[str, int] = field(default_factory=dict)
     rare: set[tuple[str, str]] = field(default_factory=set)
     """(namespace, word): common in the table, not in the namespace."""
+
+
+@dataclass(frozen=True)
+class _Tokens:
+    """The tokens of a namespace's rows of a full-text table, as of the namespace's
+    ``version``, counted up to row ``last_rid``."""
+
+    version: tuple[int, int]
+    last_rid: int
+    tokens: int
 
 
 def _version(db: sqlite3.Connection, namespace: str) -> tuple[int, int]:
@@ -216,6 +225,7 @@ class SQLiteStore:
         self._graphs: dict[str, _Graph] = {}
         self._common_terms: set[tuple[str, str, str]] = set()
         self._counts: dict[str, _FtsCounts] = {}
+        self._tokens: dict[tuple[str, str], _Tokens] = {}
         try:
             self._configure(busy_timeout_s)
         except sqlite3.DatabaseError as exc:  # not a database, or locked past the timeout
@@ -932,9 +942,7 @@ class SQLiteStore:
         if self._holds_all(counts, label, namespace):
             return self._sole_namespace_search(label, terms, k)
         whole = self._table_corpus(counts, fts)
-        part = Corpus(
-            self._rows_in(counts, table, namespace), self._tokens_in(counts, label, namespace)
-        )
+        part = Corpus(self._rows_in(counts, table, namespace), self._tokens_in(label, namespace))
         scores: dict[str, float] = {}
         for term in terms:
             rows = self._query(
@@ -1001,17 +1009,11 @@ class SQLiteStore:
         for namespace, count, _ in added:
             if namespace in known:
                 known[namespace] += count
-        tokens = before.namespace_tokens
-        if tokens:
-            for namespace, size in self._sizes(label, "t.rid > ?", (before.last_rid,)):
-                if namespace in tokens:
-                    tokens[namespace] += varint(size)[0]
         return _FtsCounts(
             version,
             before.rows + sum(r[1] for r in added),
             max([before.last_rid, *(r[2] for r in added)]),
             known,
-            tokens,
         )
 
     def _holds_all(self, counts: _FtsCounts, label: Label, namespace: str) -> bool:
@@ -1026,22 +1028,32 @@ class SQLiteStore:
             )[0][0]
         return counts.namespace_rows[namespace]
 
-    def _tokens_in(self, counts: _FtsCounts, label: Label, namespace: str) -> int:
-        """How many tokens FTS5 counted in the namespace's rows of ``label``."""
-        if namespace not in counts.namespace_tokens:
-            sizes = self._sizes(label, "t.namespace = ?", (namespace,))
-            counts.namespace_tokens[namespace] = sum(varint(size)[0] for _, size in sizes)
-        return counts.namespace_tokens[namespace]
-
-    def _sizes(self, label: Label, where: str, params: tuple) -> list[tuple[str, bytes]]:
-        """The namespace and FTS5's size record (a varint: its tokens) of each row of
-        ``label`` that ``where`` picks (``t``: the table)."""
+    def _tokens_in(self, label: Label, namespace: str) -> int:
+        """How many tokens FTS5 counted in the namespace's rows of ``label``. Kept per
+        namespace, so other namespaces' writes leave it be; after the namespace's own writes
+        the rows added are counted in (units, episodes), else all its rows again (entities and
+        summaries change in place; an erasure removes rows)."""
+        with self._lock:
+            version = _version(self._db, namespace)
+            known = self._tokens.get((label, namespace))
+        if known is not None and known.version == version:
+            return known.tokens
+        if known is None or known.version[1] != version[1] or label not in _APPEND_ONLY:
+            known = _Tokens(version, 0, 0)  # count every row again
         table, fts = _TABLES[label], f"fts_{label}"
-        return self._query(
-            f"SELECT t.namespace, d.sz FROM {table} t "
-            f"CROSS JOIN {fts}_docsize d ON d.id = t.rid WHERE {where}",
-            params,
+        rows = self._query(
+            f"SELECT t.rid, d.sz FROM {table} t CROSS JOIN {fts}_docsize d ON d.id = t.rid "
+            "WHERE t.namespace = ? AND t.rid > ?",
+            (namespace, known.last_rid),
         )
+        tokens = _Tokens(
+            version,
+            max([known.last_rid, *(rid for rid, _ in rows)]),
+            known.tokens + int(lengths([size for _, size in rows]).sum()),
+        )
+        with self._lock:
+            self._tokens[(label, namespace)] = tokens
+        return tokens.tokens
 
     def _table_corpus(self, counts: _FtsCounts, fts: str) -> Corpus:
         """The rows and tokens of the whole full-text table, from FTS5's averages record."""

@@ -185,9 +185,10 @@ def test_row_counts_follow_writes_and_erasures_without_counting_again(tmp_path):
 
 
 def test_token_counts_follow_writes_and_erasures(tmp_path):
-    """The tokens behind a namespace's average row length: rows added since are added to them,
-    without reading the namespace's other rows; after an erasure they are counted again. Either
-    way they equal FTS5's own count in a store holding that namespace alone."""
+    """The tokens behind a namespace's average row length: another namespace's writes leave
+    them be; the namespace's own added rows are added to them, without reading its other rows;
+    after an erasure they are counted again. Either way they equal FTS5's own count in a store
+    holding that namespace alone."""
     texts = {"a": ["alpha one", "alpha two three"], "b": ["beta one"]}
     store = SQLiteStore(tmp_path / "s")
     for namespace, written in texts.items():
@@ -195,11 +196,19 @@ def test_token_counts_follow_writes_and_erasures(tmp_path):
     assert len(store.text_search("a", "episode", "alpha", 10)) == 2
     asked, query = [], store._query
     store._query = lambda sql, params=(): asked.append((sql, params)) or query(sql, params)  # type: ignore[method-assign]
+
+    def sizes_read() -> list[tuple]:
+        return [params for sql, params in asked if sql.startswith("SELECT t.rid, d.sz")]
+
+    store.write(_episodes("b", ["alpha beta"]))
+    assert len(store.text_search("a", "episode", "alpha", 10)) == 2
+    assert sizes_read() == []
     texts["a"].append("alpha four five six")
     store.write(_episodes("a", texts["a"][-1:]))
     assert len(store.text_search("a", "episode", "alpha", 10)) == 3
-    assert store._fts_counts("episode").namespace_tokens["a"] == 9
-    assert not any("t.rid WHERE t.namespace = ?" in sql for sql, _ in asked)
+    assert store._tokens_in("episode", "a") == 9
+    assert [since > 0 for _, since in sizes_read()] == [True]  # the added row only
+    texts["b"].append("alpha beta")
     doomed = [h for h, _ in store.text_search("a", "episode", "one", 10)]
     store.erase("a", doomed[0])
     texts["a"].remove("alpha one")
@@ -208,8 +217,8 @@ def test_token_counts_follow_writes_and_erasures(tmp_path):
         alone = SQLiteStore(tmp_path / f"alone-{namespace}")
         alone.write(_episodes(namespace, written))
         whole = alone._table_corpus(alone._fts_counts("episode"), "fts_episode")
+        assert store._tokens_in("episode", namespace) == whole.tokens
         counts = store._fts_counts("episode")
-        assert store._tokens_in(counts, "episode", namespace) == whole.tokens
         assert store._rows_in(counts, "episodes", namespace) == whole.rows
         alone.close()
     store.close()
