@@ -11,29 +11,22 @@ tenants = load_file("bench/tenants.py", "bench_tenants")
 
 
 MAY = "9:00 am on 1 May, 2023"
+SAID = [
+    "I ran a marathon.",  # short: first by the turns' own average length
+    "marathon marathon went through the old town with friends cheering at every corner while "
+    "rain fell",  # said twice: first by a long-winded table's average length
+    "See you soon.",
+    "Lunch was great today.",
+    "The weather is nice.",
+    "I bought new shoes.",
+    "My sister called.",
+    "We watched a film.",
+    "The cat is asleep.",
+    "Tea or coffee?",
+]
 WATCHED = conversation(
     "conv-x",
-    [
-        (
-            MAY,
-            [
-                ("Ben", text)
-                for text in [
-                    "I ran a marathon.",  # short: first by the turns' own average length
-                    "marathon marathon went through the old town with friends cheering at "
-                    "every corner while rain fell",  # twice: first by a long-winded average
-                    "See you soon.",
-                    "Lunch was great today.",
-                    "The weather is nice.",
-                    "I bought new shoes.",
-                    "My sister called.",
-                    "We watched a film.",
-                    "The cat is asleep.",
-                    "Tea or coffee?",
-                ]
-            ],
-        )
-    ],
+    [(MAY, [("Ben", text) for text in SAID])],
     [{"question": "marathon", "evidence": ["D1:1"], "category": 4}],
 )
 LONG_WINDED = conversation(
