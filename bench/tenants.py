@@ -23,22 +23,11 @@ from typing import Any
 import numpy as np
 
 from graphmem import Memory
-from graphmem.benchmarks.locomo import CATEGORIES, evidence, messages
+from graphmem.benchmarks.locomo import evidence, messages, scorable
 from graphmem.benchmarks.ranking import graphmem_ranking, recall
 from graphmem.embed import Embedder, make_embedder
 
 K = 10
-
-
-def _questions(sample: dict[str, Any]) -> list[tuple[str, list[str]]]:
-    """The questions ``bench locomo`` scores, with their gold turns."""
-    held = {m["source_id"] for m in messages(sample["conversation"])}
-    asked = []
-    for qa in sample["qa"]:
-        gold = evidence(qa)
-        if str(qa["category"]) in CATEGORIES and gold and held.issuperset(gold):
-            asked.append((qa["question"], gold))
-    return asked
 
 
 def watch(samples: list[dict[str, Any]], index: int, embedder: Embedder) -> dict[str, Any]:
@@ -49,12 +38,14 @@ def watch(samples: list[dict[str, Any]], index: int, embedder: Embedder) -> dict
         alone = Memory(path=Path(tmp) / "alone", embedder=embedder, progress=False)
         shared = Memory(path=Path(tmp) / "shared", embedder=embedder, progress=False)
         with alone, shared:
-            alone.add_messages(messages(watched["conversation"]), namespace=namespace)
+            said = messages(watched["conversation"])
+            alone.add_messages(said, namespace=namespace)
+            held = {m["source_id"] for m in said}
+            asked = [(qa["question"], evidence(qa)) for qa in watched["qa"] if scorable(qa, held)]
             for sample in samples[index + 1 :] + samples[: index + 1]:  # others before and after
-                said = messages(sample["conversation"])
-                shared.add_messages(said, namespace=sample["sample_id"])
+                shared.add_messages(messages(sample["conversation"]), namespace=sample["sample_id"])
             same, found, seconds = [], {"alone": [], "shared": []}, {"alone": [], "shared": []}
-            for question, gold in _questions(watched):
+            for question, gold in asked:
                 ranked = {}
                 for name, mem in (("alone", alone), ("shared", shared)):
                     start = time.perf_counter()

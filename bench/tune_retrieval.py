@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from graphmem import Memory
-from graphmem.benchmarks.locomo import CATEGORIES, evidence, messages
+from graphmem.benchmarks.locomo import CATEGORIES, evidence, messages, scorable
 from graphmem.benchmarks.ranking import graphmem_ranking, recall
 from graphmem.benchmarks.splits import pick
 from graphmem.config import Config
@@ -57,9 +57,8 @@ def score_split(
             mem.add_messages(said, namespace=namespace)
             held = {m["source_id"] for m in said}
             for qa in sample["qa"]:
-                gold = evidence(qa)  # skipped as `bench locomo` skips it: no gold, or not held
-                if str(qa["category"]) in CATEGORIES and gold and held.issuperset(gold):
-                    questions.append((namespace, qa["question"], str(qa["category"]), gold))
+                if scorable(qa, held):  # as `bench locomo` scores them
+                    questions.append((namespace, qa["question"], str(qa["category"]), evidence(qa)))
         settings = mem.retriever.config
         defaults = {name: getattr(settings, name) for name in points[0]}
         scored = []

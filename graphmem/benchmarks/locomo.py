@@ -37,6 +37,13 @@ def turn_text(turn: dict[str, Any]) -> str:
     return text
 
 
+def scorable(qa: dict[str, Any], held: set[str]) -> bool:
+    """Whether a question is scored: one of ``CATEGORIES`` whose gold turns are all ``held``
+    (one with no gold, or citing turns not held, is skipped)."""
+    gold = evidence(qa)
+    return str(qa["category"]) in CATEGORIES and bool(gold) and held.issuperset(gold)
+
+
 def messages(conversation: dict[str, Any], sessions: int | None = None) -> list[dict[str, Any]]:
     """The turns of a LoCoMo conversation as graphmem messages (of its first ``sessions``)."""
     out = []
@@ -140,7 +147,7 @@ def run(
                 gold = evidence(qa)
                 if category not in CATEGORIES:
                     continue
-                if not gold or not held.issuperset(gold):  # nothing to score it by
+                if not scorable(qa, held):  # nothing to score it by
                     skipped += 1
                     continue
                 ranked = {}

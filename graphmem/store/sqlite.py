@@ -118,13 +118,13 @@ class _FtsCounts:
 
 
 @dataclass(frozen=True)
-class _Tokens:
-    """The tokens of a namespace's rows of a full-text table, as of the namespace's
+class _Part:
+    """A namespace's rows of a full-text table and their tokens, as of the namespace's
     ``version``, counted up to row ``last_rid``."""
 
     version: tuple[int, int]
     last_rid: int
-    tokens: int
+    corpus: Corpus
 
 
 def _version(db: sqlite3.Connection, namespace: str) -> tuple[int, int]:
@@ -225,7 +225,7 @@ class SQLiteStore:
         self._graphs: dict[str, _Graph] = {}
         self._common_terms: set[tuple[str, str, str]] = set()
         self._counts: dict[str, _FtsCounts] = {}
-        self._tokens: dict[tuple[str, str], _Tokens] = {}
+        self._parts: dict[tuple[str, str], _Part] = {}
         try:
             self._configure(busy_timeout_s)
         except sqlite3.DatabaseError as exc:  # not a database, or locked past the timeout
@@ -942,7 +942,7 @@ class SQLiteStore:
         if self._holds_all(counts, label, namespace):
             return self._sole_namespace_search(label, terms, k)
         whole = self._table_corpus(counts, fts)
-        part = Corpus(self._rows_in(counts, table, namespace), self._tokens_in(label, namespace))
+        part = self._part(label, namespace)
         scores: dict[str, float] = {}
         for term in terms:
             rows = self._query(
@@ -1028,32 +1028,32 @@ class SQLiteStore:
             )[0][0]
         return counts.namespace_rows[namespace]
 
-    def _tokens_in(self, label: Label, namespace: str) -> int:
-        """How many tokens FTS5 counted in the namespace's rows of ``label``. Kept per
+    def _part(self, label: Label, namespace: str) -> Corpus:
+        """The namespace's rows of ``label`` and the tokens FTS5 counted in them. Kept per
         namespace, so other namespaces' writes leave it be; after the namespace's own writes
         the rows added are counted in (units, episodes), else all its rows again (entities and
         summaries change in place; an erasure removes rows)."""
         with self._lock:
             version = _version(self._db, namespace)
-            known = self._tokens.get((label, namespace))
+            known = self._parts.get((label, namespace))
         if known is not None and known.version == version:
-            return known.tokens
+            return known.corpus
         if known is None or known.version[1] != version[1] or label not in _APPEND_ONLY:
-            known = _Tokens(version, 0, 0)  # count every row again
+            known = _Part(version, 0, Corpus(0, 0))  # count every row again
         table, fts = _TABLES[label], f"fts_{label}"
         rows = self._query(
             f"SELECT t.rid, d.sz FROM {table} t CROSS JOIN {fts}_docsize d ON d.id = t.rid "
             "WHERE t.namespace = ? AND t.rid > ?",
             (namespace, known.last_rid),
         )
-        tokens = _Tokens(
-            version,
-            max([known.last_rid, *(rid for rid, _ in rows)]),
-            known.tokens + int(lengths([size for _, size in rows]).sum()),
+        counted = Corpus(
+            known.corpus.rows + len(rows),
+            known.corpus.tokens + int(lengths([size for _, size in rows]).sum()),
         )
+        part = _Part(version, max([known.last_rid, *(rid for rid, _ in rows)]), counted)
         with self._lock:
-            self._tokens[(label, namespace)] = tokens
-        return tokens.tokens
+            self._parts[(label, namespace)] = part
+        return counted
 
     def _table_corpus(self, counts: _FtsCounts, fts: str) -> Corpus:
         """The rows and tokens of the whole full-text table, from FTS5's averages record."""

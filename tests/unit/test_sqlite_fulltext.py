@@ -206,7 +206,7 @@ def test_token_counts_follow_writes_and_erasures(tmp_path):
     texts["a"].append("alpha four five six")
     store.write(_episodes("a", texts["a"][-1:]))
     assert len(store.text_search("a", "episode", "alpha", 10)) == 3
-    assert store._tokens_in("episode", "a") == 9
+    assert store._part("episode", "a").tokens == 9
     assert [since > 0 for _, since in sizes_read()] == [True]  # the added row only
     texts["b"].append("alpha beta")
     doomed = [h for h, _ in store.text_search("a", "episode", "one", 10)]
@@ -217,7 +217,7 @@ def test_token_counts_follow_writes_and_erasures(tmp_path):
         alone = SQLiteStore(tmp_path / f"alone-{namespace}")
         alone.write(_episodes(namespace, written))
         whole = alone._table_corpus(alone._fts_counts("episode"), "fts_episode")
-        assert store._tokens_in("episode", namespace) == whole.tokens
+        assert store._part("episode", namespace) == whole
         counts = store._fts_counts("episode")
         assert store._rows_in(counts, "episodes", namespace) == whole.rows
         alone.close()
