@@ -97,7 +97,7 @@ class Memory:
             self.store, self.embedder, self.decisions, self.config.constructor
         )
         self.retriever = Retriever(self.store, self.embedder, self.config.retrieval)
-        self.judge = Judge(self.store, self.decisions)
+        self.judge = Judge(self.store, self.decisions, self.config.rules)
         self.refresher = Refresher(self.store)
         self.eraser = Eraser(self.store, self.constructor)
         self._graphs: tuple[Any, Any] | None = None

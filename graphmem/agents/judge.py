@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from itertools import combinations
 from operator import itemgetter
 
+from ..config import RulesConfig
 from ..decisions.base import Comparison, Decisions, Verdict
 from ..decisions.rules import same_slot, slot_key, terms
-from ..heuristics.denials import contradiction, denied_words
+from ..heuristics import denials, values
 from ..heuristics.slots import single_valued
-from ..heuristics.values import new_value_words, states_values, value_change
 from ..models import Unit
+from ..rules import changes, read_all
 from ..store.base import GraphStore, UnitSketch
 from ..text import canonical
 
@@ -39,6 +40,43 @@ VALUE_SEARCH = 20
 """Full-text and vector hits read per such unit to pick those from."""
 
 
+@dataclass(frozen=True)
+class _Reader:
+    """How the Judge reads changes: what to search for a unit's values and denials, and how to
+    tell that one unit changes or denies another."""
+
+    measure_words: Callable[[Unit], str]
+    gives_values: Callable[[Unit], bool]
+    change: Callable[[Unit, Unit], tuple[int, str] | None]
+    denial_words: Callable[[Unit], str]
+    denial: Callable[[Unit, Unit], str | None]
+    prepare: Callable[[list[str], bool], object] = lambda texts, every: None
+    """Reads texts ahead, together (the parser is faster on a batch than text by text)."""
+
+
+PARSED = _Reader(
+    changes.measure_words,
+    changes.gives_values,
+    changes.measure_change,
+    changes.denial_words,
+    changes.denial_of,
+    read_all,
+)
+"""From the parse (``graphmem.rules``): any value of a measure, any denial of a deed."""
+HAND = _Reader(
+    values.new_value_words,
+    values.states_values,
+    values.value_change,
+    denials.denied_words,
+    denials.contradiction,
+)
+"""From the older hand rules (``heuristics``): values beside an update cue, "never" denials."""
+
+
+def reader(switches: RulesConfig) -> _Reader:
+    return PARSED if switches.parse else HAND
+
+
 @dataclass
 class Review:
     """A new unit, the Judge's verdict on it, and the existing unit the verdict is about."""
@@ -49,9 +87,12 @@ class Review:
 
 
 class Judge:
-    def __init__(self, store: GraphStore, decisions: Decisions) -> None:
+    def __init__(
+        self, store: GraphStore, decisions: Decisions, switches: RulesConfig | None = None
+    ) -> None:
         self.store = store
         self.decisions = decisions
+        self.reader = reader(switches or RulesConfig())
 
     def review(self, namespace: str, units: list[Unit]) -> list[Review]:
         """One review per new unit that relates to an active unit, stored or earlier in the
@@ -67,23 +108,28 @@ class Judge:
         neighbours = _Neighbours(
             self.store.recent_units_of_entities(namespace, entity_ids, PER_ENTITY)
         )
-        measured = self._found(namespace, units, new_value_words)
-        denying = self._found(namespace, units, denied_words)
+        read = self.reader
+        read.prepare([u.text for u in units], False)
+        measured = self._found(namespace, units, read.measure_words)
+        denying = self._found(namespace, units, read.denial_words)
         known |= {u.id: u for found in (measured, denying) for us in found.values() for u in us}
+        read.prepare([u.text for us in measured.values() for u in us], False)
+        read.prepare([u.text for us in denying.values() for u in us + units], True)
         candidates: list[tuple[Unit, list[str]]] = []
         # Only a batch with new values needs the order things were said (one episode read).
         stated = [u for found in measured.values() for u in found]
         said = self._said_order(namespace, units + stated) if measured else {}
-        valued = [u for u in units if states_values(u)] if measured else []
+        valued = [u for u in units if read.gives_values(u)] if measured else []
         for unit in sorted(units, key=_when):
             same = seen.setdefault(slot_key(unit), []) if unit.predicate else []
             ids = [u.id for u in same[-MAX_CANDIDATES:]] or neighbours.related(unit)
             if unit.id in measured:  # the closest measures first: the verdict is on one unit
                 earlier = [u for u in valued if said[u.id] < said[unit.id]]
-                closest = _same_measure(unit, measured[unit.id] + earlier, said)
+                closest = _same_measure(unit, measured[unit.id] + earlier, said, read.change)
                 ids = list(dict.fromkeys(closest + ids))
             if unit.id in denying:  # what it denies having done, said before
-                ids = list(dict.fromkeys(_contradicted(unit, denying[unit.id] + units) + ids))
+                denied = _contradicted(unit, denying[unit.id] + units, read.denial)
+                ids = list(dict.fromkeys(denied + ids))
             candidates.append((unit, ids))
             same.append(unit)
             neighbours.add(_sketch(unit))
@@ -193,23 +239,31 @@ class _Neighbours:
         return [other for _, other in scored[:NEIGHBOURS]]
 
 
-def _same_measure(unit: Unit, others: list[Unit], said: dict[str, tuple]) -> list[str]:
+def _same_measure(
+    unit: Unit,
+    others: list[Unit],
+    said: dict[str, tuple],
+    change_of: Callable[[Unit, Unit], tuple[int, str] | None],
+) -> list[str]:
     """Ids of up to ``VALUE_NEIGHBOURS`` of ``others`` stating a value ``unit`` changes, the
     closest measure first; among equally close ones the last said first, since an update
     replaces the value that held until it (ties after that in the order given)."""
     scored = [
         (-change[0], other.id)
         for other in others
-        if other.id != unit.id and (change := value_change(unit, other))
+        if other.id != unit.id and (change := change_of(unit, other))
     ]
     scored.sort(key=lambda pair: said[pair[1]], reverse=True)
     scored.sort(key=itemgetter(0))
     return [other_id for _, other_id in scored[:VALUE_NEIGHBOURS]]
 
 
-def _contradicted(unit: Unit, others: list[Unit]) -> list[str]:
+def _contradicted(
+    unit: Unit, others: list[Unit], denial: Callable[[Unit, Unit], str | None]
+) -> list[str]:
     """Ids of up to ``VALUE_NEIGHBOURS`` of ``others`` stating what ``unit`` denies."""
-    return [o.id for o in others if o.id != unit.id and contradiction(unit, o)][:VALUE_NEIGHBOURS]
+    found = [o.id for o in others if o.id != unit.id and denial(unit, o)]
+    return found[:VALUE_NEIGHBOURS]
 
 
 def _sketch(unit: Unit) -> UnitSketch:

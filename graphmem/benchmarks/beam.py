@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Config
+from ..decisions.rules import terms
 from ..embed import Embedder
 from ..errors import InvalidInputError
 from ..llm.base import LLM
@@ -162,22 +163,43 @@ def _score_update(
     return True
 
 
+ON_TOPIC_WORDS = 2
+"""Content words of a question (``decisions.rules.terms``) a cited message must use to speak
+of what is asked."""
+
+
+def on_topic(question: str, texts: list[str]) -> bool:
+    """Whether any of ``texts`` (one side's cited messages) uses ``ON_TOPIC_WORDS`` of the
+    question's content words: a side that does not can be found by no retrieval that follows
+    the question."""
+    asked = terms(question)
+    return any(len(asked & terms(text)) >= ON_TOPIC_WORDS for text in texts)
+
+
 def _score_conflict(
+    question: str,
     cited: dict[str, Any],
     ranked: dict[str, list[str]],
     hits: list[Hit],
     k: int,
     conflicts: dict[str, dict[str, list[float]]],
+    texts: dict[str, str],
 ) -> bool:
-    """Scores one contradiction question; False (unscored) when a statement is missing."""
+    """Scores one contradiction question; False (unscored) when a statement is missing. A
+    question whose two sides both speak of what is asked (``on_topic``) is also scored as
+    ``both_retrieved_on_topic``."""
     first = _ids(cited.get("first_statement") or [])
     second = _ids(cited.get("second_statement") or [])
     if not first or not second:  # a contradiction needs both statements to be scored
         return False
+    sides_on_topic = all(
+        on_topic(question, [texts.get(i, "") for i in side]) for side in (first, second)
+    )
     for system, order in ranked.items():
-        conflicts[system].setdefault("both_retrieved", []).append(
-            both_retrieved(order, first, second, k)
-        )
+        found = both_retrieved(order, first, second, k)
+        conflicts[system].setdefault("both_retrieved", []).append(found)
+        if sides_on_topic:
+            conflicts[system].setdefault("both_retrieved_on_topic", []).append(found)
     conflicts["graphmem"].setdefault("flagged", []).append(flagged(hits, first, second))
     return True
 
@@ -222,6 +244,7 @@ def run(
             ingest.add(mem, msgs, namespace)
             ids = [m["source_id"] for m in msgs]
             held = set(ids)
+            said = {m["source_id"]: m["text"] for m in msgs}
             texts = [f"{m['speaker']}: {m['text']}" for m in msgs]
             others = baselines(embedder, ids, texts)
             stale = [
@@ -250,7 +273,9 @@ def run(
                     if category == "knowledge_update":
                         scored = _score_update(q["source_chat_ids"], ranked, k, superseded, updates)
                     elif category == "contradiction_resolution":
-                        scored = _score_conflict(q["source_chat_ids"], ranked, hits, k, conflicts)
+                        scored = _score_conflict(
+                            q["question"], q["source_chat_ids"], ranked, hits, k, conflicts, said
+                        )
                     if not scored:
                         skipped[category] = skipped.get(category, 0) + 1
             if progress:
@@ -277,6 +302,9 @@ def run(
     report["questions"] = {
         "knowledge_update": len(updates["dense"].get("updated_in_top_k", [])),
         "contradiction_resolution": len(conflicts["dense"].get("both_retrieved", [])),
+        "contradiction_resolution_on_topic": len(
+            conflicts["dense"].get("both_retrieved_on_topic", [])
+        ),
         "citing_messages": sum(len(v) for v in evidence_recall["dense"].values()),
     }
     report["skipped"] = skipped

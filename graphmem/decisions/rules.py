@@ -10,6 +10,7 @@ from ..heuristics.denials import contradiction
 from ..heuristics.slots import single_valued
 from ..heuristics.values import PRESENT_TENSE, value_change
 from ..models import Episode, Hit, Unit
+from ..rules.changes import denial_of, measure_change
 from ..temporal import find_times
 from ..text import STOP_WORDS, canonical, lemma, query_terms, sentences
 from .base import NOT_IN_MEMORY, Assessment, Comparison, Reply, Route, Verdict
@@ -115,10 +116,10 @@ def compare(comparison: Comparison, switches: RulesConfig | None = None) -> Verd
     for old in comparison.existing:
         if canonical(old.text) == canonical(new.text):
             return Verdict(relation="duplicate", existing_id=old.id, reason="same statement")
-        if switches.denials and (verdict := _denial(new, old)):
+        if switches.denials and (verdict := _denial(new, old, switches.parse)):
             return verdict
         if not (new.predicate and same_slot(new, old)):
-            if verdict := _reworded(new, old, switches.value_changes):
+            if verdict := _reworded(new, old, switches):
                 return verdict
             continue
         if canonical(old.object or "") == canonical(new.object or ""):
@@ -138,41 +139,54 @@ def compare(comparison: Comparison, switches: RulesConfig | None = None) -> Verd
     return Verdict(relation="compatible")
 
 
-def denied(comparison: Comparison) -> Verdict | None:
+def denied(comparison: Comparison, parse: bool = True) -> Verdict | None:
     """The contradiction of a new unit that denies what an existing one says the same speaker
-    did (``denials``), or None."""
+    did, or None."""
     for old in comparison.existing:
-        if verdict := _denial(comparison.new, old):
+        if verdict := _denial(comparison.new, old, parse):
             return verdict
     return None
 
 
-def _denial(new: Unit, old: Unit) -> Verdict | None:
-    """``new`` contradicting ``old`` by denying a deed ``old`` states, or None."""
-    reason = contradiction(new, old)
+def _denial(new: Unit, old: Unit, parse: bool) -> Verdict | None:
+    """``new`` contradicting ``old`` by denying a deed ``old`` states (read from the parse, or
+    by the hand rules of ``heuristics.denials``), or None."""
+    reason = denial_of(new, old) if parse else contradiction(new, old)
     return Verdict(relation="contradiction", existing_id=old.id, reason=reason) if reason else None
 
 
-def _reworded(new: Unit, old: Unit, value_changes: bool = True) -> Verdict | None:
+def _reworded(new: Unit, old: Unit, switches: RulesConfig) -> Verdict | None:
     """Duplicate when two units say the same words and numbers in the same order (case,
     plurals and stop words aside); update when two facts in the present tense differ only in
     their numbers ("the library has 45 sources", then "the library has 52 sources"; not "I ran
     5 km", then "I ran 10 km", which are two runs), or when the newer states a new value of a
-    measure the older states ("I've added 52 sources to my library": ``value_change``)."""
+    measure the older states ("I've added 52 sources to my library": ``measure_change``, or
+    ``value_change`` without the parse)."""
     new_words, old_words = _words(new.text), _words(old.text)
     if new_words == old_words:
         return Verdict(relation="duplicate", existing_id=old.id, reason="same statement, reworded")
-    if not value_changes:
+    if not switches.value_changes:
         return None
-    change = (value_change(new, old) or (0, ""))[1]
-    facts = [u for u in (new, old) if u.kind == "fact" and PRESENT_TENSE.search(u.text)]
-    if not change and len(facts) == 2 and len(new_words) == len(old_words):
-        changed = [(a, b) for a, b in zip(old_words, new_words, strict=True) if a != b]
-        if all(a[0].isdigit() and b[0].isdigit() for a, b in changed):
-            change = ", ".join(f"{a} -> {b}" for a, b in changed)
+    if switches.parse:
+        change = (measure_change(new, old) or (0, ""))[1]
+    else:
+        change = (value_change(new, old) or (0, ""))[1] or _numbers_changed(new, old)
     if change:
         return Verdict(relation="update", existing_id=old.id, reason=f"value changed: {change}")
     return None
+
+
+def _numbers_changed(new: Unit, old: Unit) -> str:
+    """Two facts in the present tense that differ only in their numbers (the hand rule the
+    parse's measures replace): the changes, else empty."""
+    new_words, old_words = _words(new.text), _words(old.text)
+    facts = [u for u in (new, old) if u.kind == "fact" and PRESENT_TENSE.search(u.text)]
+    if len(facts) < 2 or len(new_words) != len(old_words):
+        return ""
+    changed = [(a, b) for a, b in zip(old_words, new_words, strict=True) if a != b]
+    if not all(a[0].isdigit() and b[0].isdigit() for a, b in changed):
+        return ""
+    return ", ".join(f"{a} -> {b}" for a, b in changed)
 
 
 def _words(text: str) -> list[str]:

@@ -29,6 +29,9 @@ class PPRGraph:
     newer: dict[int, list[int]]
     """Stale passages → the units that replaced what they said: a superseded unit → its latest
     successor, an episode → the latest successors of its superseded units."""
+    rivals: dict[int, list[int]] = field(default_factory=dict)
+    """Disputed passages → the units that contradict them: a conflicted unit → the units on
+    the other side, an episode → those of its conflicted units."""
     _spare: list[_Scratch] = field(default_factory=list, repr=False)
     _spare_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -68,6 +71,7 @@ class PPRGraph:
             degree=np.diff(a.indptr),
             version=adj.version,
             newer=_newer(adj),
+            rivals=_rivals(adj),
         )
 
 
@@ -101,6 +105,22 @@ def _newer(adj: Adjacency) -> dict[int, list[int]]:
         if unit in successor:
             newer.setdefault(episode, []).append(newer[unit][0])
     return newer
+
+
+def _rivals(adj: Adjacency) -> dict[int, list[int]]:
+    conflicts = adj.of_type("CONFLICTS_WITH")
+    rivals: dict[int, list[int]] = {}
+    for a, b in zip(adj.src[conflicts].tolist(), adj.dst[conflicts].tolist(), strict=True):
+        rivals.setdefault(a, []).append(b)
+        rivals.setdefault(b, []).append(a)
+    if not rivals:
+        return {}
+    sources = adj.of_type("FROM")
+    for unit, episode in zip(adj.src[sources].tolist(), adj.dst[sources].tolist(), strict=True):
+        for other in rivals.get(unit, ()):
+            if other != episode:
+                rivals.setdefault(episode, []).append(other)
+    return rivals
 
 
 def personalized_pagerank(

@@ -290,6 +290,7 @@ class Retriever:
         ranked = self._rank(namespace, query, vector)
         if as_of is None:
             ranked = self._current_first(namespace, ranked)
+        ranked = self._with_rivals(namespace, ranked)
         first = self._hits(namespace, ranked, k, as_of, filters)
         hits = self._next_hops(namespace, first, ranked, as_of)
         if intent == "verbatim":
@@ -319,6 +320,21 @@ class Retriever:
             for i in graph.newer.get(graph.index.get(node_id, -1), ()):
                 out.setdefault(graph.ids[i], score)
             out.setdefault(node_id, score)
+        return list(out.items())
+
+    def _with_rivals(
+        self, namespace: str, ranked: list[tuple[str, float]]
+    ) -> list[tuple[str, float]]:
+        """Either side of a contradiction brings the other right below it: a disputed
+        statement is never shown without what disputes it."""
+        graph = self.graph(namespace)
+        if not graph.rivals:
+            return ranked
+        out: dict[str, float] = {}
+        for node_id, score in ranked:
+            out.setdefault(node_id, score)
+            for i in graph.rivals.get(graph.index.get(node_id, -1), ()):
+                out.setdefault(graph.ids[i], score)
         return list(out.items())
 
     def _next_hops(

@@ -12,7 +12,7 @@ import pytest
 
 from graphmem import HashEmbedder
 from graphmem.benchmarks import beam
-from graphmem.benchmarks.beam import both_retrieved, flagged, messages, update_scores
+from graphmem.benchmarks.beam import both_retrieved, flagged, messages, on_topic, update_scores
 from graphmem.benchmarks.multihop import gold_titles, passages
 from graphmem.cli import main
 from graphmem.config import Config, with_settings
@@ -178,6 +178,9 @@ def test_beam_metrics():
     assert update_scores(["7", "3"], ["3"], ["3"], 2)["updated_above_original"] == 1.0
     assert both_retrieved(["1", "2", "3"], ["1"], ["3"], 3) == 1.0
     assert both_retrieved(["1", "2", "3"], ["1"], ["3"], 2) == 0.0
+    asked = "Have I ever repaired the garden fence?"
+    assert on_topic(asked, ["The fence in the garden needs paint.", "Hello there."])
+    assert not on_topic(asked, ["I painted the kitchen door.", "The garden is green."])
 
     def hit(source: str, status: str | None) -> Hit:
         return Hit(
@@ -203,6 +206,7 @@ def test_bench_beam_update_is_superseded(tmp_path):
     assert report["questions"] == {
         "knowledge_update": 2,
         "contradiction_resolution": 1,
+        "contradiction_resolution_on_topic": 1,
         "citing_messages": 4,
     }
     graphmem = report["systems"]["graphmem"]
@@ -226,6 +230,7 @@ def test_bench_beam_update_is_superseded(tmp_path):
         assert report["systems"][name]["knowledge_update"]["original_superseded"] is None
         assert set(report["systems"][name]["contradiction_resolution"]) == {
             "both_retrieved",
+            "both_retrieved_on_topic",
             "flagged",
         }
 
@@ -240,6 +245,7 @@ def test_bench_beam_takes_a_slice_of_question_categories_and_reports_ingest_cost
     assert report["questions"] == {
         "knowledge_update": 2,
         "contradiction_resolution": 0,
+        "contradiction_resolution_on_topic": 0,
         "citing_messages": 2,
     }
     assert set(report["systems"]["graphmem"]["evidence_recall@10"]) == {
@@ -265,6 +271,7 @@ def test_bench_beam_takes_the_first_batches_and_skips_questions_beyond_them(tmp_
     assert report["questions"] == {
         "knowledge_update": 0,
         "contradiction_resolution": 1,
+        "contradiction_resolution_on_topic": 1,
         "citing_messages": 2,
     }
 

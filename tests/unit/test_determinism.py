@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from graphmem.agents.judge import _Neighbours, _same_measure
+from graphmem.agents.judge import HAND, PARSED, _Neighbours, _same_measure
 from graphmem.models import Involvement, Unit
 from graphmem.store.base import UnitSketch
 
@@ -50,7 +50,8 @@ def test_equally_close_measures_come_last_said_first_then_in_the_order_search_ga
     new = said("new", "I've added 52 sources to my Zotero library")
     older = [said(i, "My Zotero library has 45 sources") for i in ("z", "a", "m")]
     at_once = {u.id: (datetime(2024, 4, 1, tzinfo=UTC), 0) for u in older}
-    assert _same_measure(new, older, at_once) == ["z", "a", "m"]
-    assert _same_measure(new, older[::-1], at_once) == ["m", "a", "z"]
-    in_turn = {u.id: (datetime(2024, 4, 1, tzinfo=UTC), seq) for seq, u in enumerate(older)}
-    assert _same_measure(new, older, in_turn) == ["m", "a", "z"]
+    for reader in (PARSED, HAND):
+        assert _same_measure(new, older, at_once, reader.change) == ["z", "a", "m"]
+        assert _same_measure(new, older[::-1], at_once, reader.change) == ["m", "a", "z"]
+        in_turn = {u.id: (datetime(2024, 4, 1, tzinfo=UTC), seq) for seq, u in enumerate(older)}
+        assert _same_measure(new, older, in_turn, reader.change) == ["m", "a", "z"]
