@@ -114,7 +114,6 @@ class Judge:
         denying = self._found(namespace, units, read.denial_words)
         known |= {u.id: u for found in (measured, denying) for us in found.values() for u in us}
         read.prepare([u.text for us in measured.values() for u in us], False)
-        read.prepare([u.text for us in denying.values() for u in us + units], True)
         candidates: list[tuple[Unit, list[str]]] = []
         # Only a batch with new values needs the order things were said (one episode read).
         stated = [u for found in measured.values() for u in found]

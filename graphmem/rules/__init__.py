@@ -21,9 +21,14 @@ from .nlp import ParserError, parse
 __all__ = ["Deed", "Measure", "ParserError", "Reading", "read", "read_all"]
 
 _MAY_MEASURE = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty)\b", re.I
+    r"(?<![\w.\-/])[$€£]?\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"twenty)\b",
+    re.I,
 )
+"""A number standing alone ("45 sources", "$300", "April 5"), not one inside a name ("v2",
+"OAuth2", "h264")."""
 _MAY_DENY = re.compile(r"\b(?:not|never|no)\b|n['’]t\b", re.I)
+_OWN = frozenset({"i", "me", "my", "mine", "myself", "our", "ours"})
 CACHE_SIZE = 16_384
 """Readings kept: a batch compares each new statement with earlier ones read before."""
 
@@ -34,6 +39,8 @@ class Reading:
 
     measures: tuple[Measure, ...] = ()
     deeds: tuple[Deed, ...] = ()
+    own: bool = False
+    """It speaks of the speaker's own things or doings ("I", "my", "our"), not of an example."""
 
     @property
     def denials(self) -> tuple[Deed, ...]:
@@ -58,8 +65,11 @@ def read_all(texts: Iterable[str], every: bool = False) -> list[Reading]:
     with _lock:
         known = {t: _cache[t] for t in texts if t in _cache}
     todo = list(dict.fromkeys(t for t in texts if t not in known and (every or _worth_parsing(t))))
+    if not todo:
+        return [known.get(t, _EMPTY) for t in texts]
     for text, doc in zip(todo, parse(todo), strict=True):
-        known[text] = Reading(tuple(measures(doc)), tuple(deeds(doc)))
+        own = any(t.lower_ in _OWN for t in doc)
+        known[text] = Reading(tuple(measures(doc)), tuple(deeds(doc)), own)
     with _lock:
         for text in todo:
             _cache[text] = known[text]

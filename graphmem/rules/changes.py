@@ -48,11 +48,15 @@ def gives_values(unit: Unit) -> bool:
 def measure_change(new: Unit, old: Unit) -> tuple[int, str] | None:
     """How closely ``new`` gives a new value to a measure ``old`` gave one (the words the two
     measures share), and the change ("300 -> 350 limit"); None when it changes none. Both are
-    the same speaker's; two values in the simple past said on different days are two
-    occurrences, not a change."""
+    the same speaker's, and one at least speaks of the speaker's own ("my limit": an
+    explanation's worked examples state no one's facts); two amounts of deeds on different
+    days are two occurrences, not a change."""
     if not same_speaker(new, old):
         return None
-    now, before = (_measures(r) for r in read_all([new.text, old.text]))
+    new_reading, old_reading = read_all([new.text, old.text])
+    if not (new_reading.own or old_reading.own):
+        return None  # neither speaks of the speaker's own things: examples, not facts
+    now, before = _measures(new_reading), _measures(old_reading)
     if not now or not before:
         return None
     other_days = _day(new) != _day(old)
@@ -87,6 +91,9 @@ def denial_of(new: Unit, old: Unit) -> str | None:
     denials = read(new.text).denials
     if not denials or not same_speaker(new, old) or _time(old) > _time(new):
         return None
+    said = old.text.lower()
+    if not any(o in said for d in denials for o in d.objects):
+        return None  # shares no object with what is denied: not worth a parse
     stated = read(old.text, every=True).deeds
     if any(d.denied for d in stated):
         return None

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..temporal import MONTHS, WEEKDAYS
+
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
 
@@ -19,6 +21,8 @@ _OBJECTS = ("dobj", "pobj", "attr", "oprd", "dative", "appos", "conj", "compound
 _NAMED = frozenset(
     {"PERSON", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "FAC", "NORP"}
 )
+_CALENDAR = frozenset(MONTHS) | frozenset(WEEKDAYS)
+"""Days and months say when a deed was done, not what it was done to."""
 _FIRST_PERSON = frozenset({"i", "we"})
 _PERSONS = frozenset({"i", "we", "you", "he", "she", "they", "it", "this", "that", "who", "which"})
 _OBJECT_DEPTH = 3
@@ -52,12 +56,16 @@ class Deed:
         return self.first_person and self.negated and not self.intended and bool(self.objects)
 
     def denies(self, other: Deed) -> bool:
-        """Whether this denial is of ``other``, a stated deed: the same verb done to something
-        in common, or anything done to the same named thing."""
+        """Whether this denial is of ``other``, a stated deed: any verb done to the same named
+        thing, or the same verb done to at least half of the same things."""
         if not (self.denied and other.stated):
             return False
         shared = self.objects & other.objects
-        return bool(shared) and (self.verb == other.verb or bool(self.names & other.names))
+        if self.names & shared:
+            return True  # the same named thing: "never spoke to Tomas", "called Tomas"
+        # The same verb on at least half of the same things ("never solved problems on
+        # medians" does not deny "solved 10 classification problems").
+        return self.verb == other.verb and bool(shared) and len(shared) >= len(self.objects) / 2
 
 
 def deeds(doc: Doc) -> list[Deed]:
@@ -117,10 +125,10 @@ def _collect(token: Token, objects: set[str], names: set[str], depth: int) -> No
 
 def _add(noun: Token, objects: set[str], names: set[str]) -> None:
     """``noun`` among a deed's objects (and names), unless it says when, how much, or who."""
-    if noun.ent_type_ in ("DATE", "TIME", "CARDINAL") or noun.lower_ in _PERSONS:
+    if noun.like_num or noun.lower_ in _PERSONS or noun.lower_ in _CALENDAR:
         return
     objects.add(noun.lemma_.lower())
-    if noun.ent_type_ in _NAMED or noun.pos_ == "PROPN":
+    if noun.pos_ == "PROPN":
         names.add(noun.lemma_.lower())
 
 

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from ..temporal import find_times
+from ..temporal import MONTHS, WEEKDAYS, find_times
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
 _NOUNS = ("NOUN", "PROPN")
 _CLOCK = re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s*([ap])\.?m\b", re.I)
+_CALENDAR = frozenset(MONTHS) | frozenset(WEEKDAYS)
 _REFERENCE = datetime(2000, 1, 1)
 """Any reference will do: dates are compared by month and day."""
 _NUMBER = re.compile(r"^[$€£]?(\d+(?:,\d{3})*(?:\.\d+)?)([a-z%]*)$", re.I)
@@ -111,11 +112,10 @@ def measures(doc: Doc) -> list[Measure]:
         return []
     found: list[Measure] = []
     taken: set[int] = set()
-    for ent in doc.ents:
-        if ent.label_ in ("DATE", "TIME") and any(t.is_digit for t in ent):
-            taken.update(t.i for t in ent)
-            if (value := _dated(ent)) is not None:
-                found.append(value)
+    for span, kind, amount in _times(doc):
+        taken.update(t.i for t in span)
+        if kind and (value := _measure(span.root, kind, amount, "")) is not None:
+            found.append(value)
     for token in doc:
         if token.i in taken or (value := _amount(token)) is None:
             continue
@@ -141,26 +141,28 @@ def measures(doc: Doc) -> list[Measure]:
     return out
 
 
-def _dated(ent: Span) -> Measure | None:
-    """A date or clock time that is a value ("a deadline of April 5"), not a year alone."""
-    digits = [t for t in ent if t.like_num]
-    if all(len(t.text) == 4 and t.text.startswith(("19", "20")) for t in digits):
-        return None
-    if ent.label_ == "TIME":
-        clock = _CLOCK.search(ent.text)
-        if clock is None:
-            return None
-        hour = int(clock.group(1)) % 12 + (12 if clock.group(3).lower() == "p" else 0)
-        return _measure(ent.root, "time", f"{hour:02d}:{clock.group(2) or '00'}", "")
-    days = [t for t in find_times(ent.text, _REFERENCE) if t.granularity == "day"]
-    if len(days) != 1:
-        return None  # a month, a span, a relative day: when, not a value
-    return _measure(ent.root, "date", days[0].when.strftime("%m-%d"), "")
+def _times(doc: Doc) -> list[tuple[Span, str, str]]:
+    """The dates and clock times ``doc`` names (by the time grammar of ``graphmem.temporal``),
+    as token spans with their kind and value ("date", "04-05"; "time", "16:30"); a month, a
+    year or a relative day is when, not a value (kind "")."""
+    found = []
+    for t in find_times(doc.text, _REFERENCE):
+        day = t.granularity == "day" and any(c.isdigit() for c in t.text)
+        span = doc.char_span(t.start, t.end, alignment_mode="expand")
+        if span is not None:
+            found.append((span, "date" if day else "", t.when.strftime("%m-%d")))
+    for m in _CLOCK.finditer(doc.text):
+        span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+        if span is not None:
+            hour = int(m.group(1)) % 12 + (12 if m.group(3).lower() == "p" else 0)
+            found.append((span, "time", f"{hour:02d}:{m.group(2) or '00'}"))
+    return found
 
 
 def _amount(token: Token) -> Measure | None:
-    """The value a number token states, or None for a label, a version, a year, a difference
-    or a former level."""
+    """The value a number token states, or None for a label, a version, a year, a member of
+    a list of numbers (a worked example: "sides of 7, 24 and 25 cm"), a difference ("by 20%",
+    "5 more problems") or a former level ("from 70%")."""
     m = _NUMBER.match(token.text)
     if m:
         number, suffix = m.group(1).replace(",", ""), m.group(2).lower()
@@ -168,7 +170,7 @@ def _amount(token: Token) -> Measure | None:
         number, suffix = _WORD_NUMBERS[token.lower_], ""
     else:
         return None
-    if token.text.count(".") > 1 or _label(token):
+    if token.text.count(".") > 1 or _label(token) or _listed(token) or _relative(token):
         return None
     if len(number) == 4 and number.startswith(("19", "20")) and not suffix:
         return None  # a year
@@ -187,12 +189,33 @@ def _amount(token: Token) -> Measure | None:
     if suffix:
         return _measure(token, "quantity", number, suffix)
     unit = token.head
-    if token.ent_type_ in ("QUANTITY", "MONEY") and unit.pos_ == "NOUN" and unit.i > token.i:
-        kind = "money" if token.ent_type_ == "MONEY" else "quantity"
-        return _measure(unit, kind, number, _lemma(unit))  # "5 km", "a 300-euro limit"
-    if token.dep_ == "nummod" and unit.dep_ == "attr" and _subject(unit.head) is not None:
-        return _measure(unit, "quantity", number, _lemma(unit))  # "the limit is 350 euros"
+    if token.dep_ == "nummod" and unit.pos_ == "NOUN" and unit.i > token.i:
+        if unit.dep_ in ("compound", "nmod", "amod") and unit.head.pos_ in _NOUNS:
+            return _measure(unit, "quantity", number, _lemma(unit))  # "a 300-euro limit"
+        if unit.dep_ == "attr" and _subject(unit.head) is not None:
+            return _measure(unit, "quantity", number, _lemma(unit))  # "the limit is 350 euros"
     return _measure(token, "count", number, "")
+
+
+def _listed(token: Token) -> bool:
+    """Whether the number is coordinated with another number ("7, 24 and 25", "15 m, 20 m
+    and 25 m")."""
+    value = token.head if token.dep_ == "nummod" else token
+    linked = [value.head] if value.dep_ in ("conj", "appos") else []
+    linked += [c for c in value.children if c.dep_ in ("conj", "appos")]
+    return any(_numeric(t) for t in linked)
+
+
+def _numeric(token: Token) -> bool:
+    """A number, or a noun counted by one ("20 m")."""
+    return token.like_num or any(c.dep_ == "nummod" for c in token.children)
+
+
+def _relative(token: Token) -> bool:
+    """Whether the number is a difference told by a comparative ("5 more problems", "two
+    fewer meetings"): how much it changed, not the level."""
+    words = [*token.children, *token.head.children] if token.dep_ == "nummod" else token.children
+    return any(w.tag_ in ("JJR", "RBR") for w in words)
 
 
 def _unit_head(token: Token, after: Token | None) -> Token:
@@ -209,8 +232,10 @@ def _label(token: Token) -> bool:
     )
 
 
-def _measure(anchor: Token, kind: str, amount: str, unit: str) -> Measure:
-    """The value at ``anchor`` with what it measures."""
+def _measure(anchor: Token, kind: str, amount: str, unit: str) -> Measure | None:
+    """The value at ``anchor`` with what it measures; None under a modal."""
+    if _hypothetical(anchor):
+        return None
     head = _measured(anchor)
     nouns: set[str] = set()
     modifiers: frozenset[str] = frozenset()
@@ -280,8 +305,13 @@ def _scope(noun: Token, anchor: Token) -> frozenset[str]:
         for c in owner.children
         if c.dep_ == "prep" and c.i != anchor.i
         for g in c.children
-        if g.dep_ == "pobj" and g.pos_ in _NOUNS and not g.ent_type_ and g.i != anchor.i
+        if g.dep_ == "pobj" and g.pos_ in _NOUNS and g.i != anchor.i and not _when(g)
     )
+
+
+def _when(token: Token) -> bool:
+    """A number, a day or a month: when or how much, not what."""
+    return token.like_num or token.lower_ in _CALENDAR
 
 
 def _object(verb: Token) -> Token | None:
@@ -334,6 +364,23 @@ def _period(token: Token) -> str:
         if child.dep_ == "npadvmod" and _lemma(child) in _PERIOD_NOUNS:
             return _lemma(child)
     return ""
+
+
+def _hypothetical(anchor: Token) -> bool:
+    """Whether ``anchor`` is said under a modal ("I'd need to solve 5 problems", "it should
+    take 3 weeks"): what would be, not what is. A value in the subject ("the limit of 350
+    won't last") is said to be, whatever the verb."""
+    token = anchor
+    for _ in range(6):
+        if token.head.i == token.i:
+            return False
+        if token.dep_ in ("nsubj", "nsubjpass", "csubj"):
+            return False
+        token = token.head
+        if token.pos_ in ("VERB", "AUX"):
+            verbs = [token, token.head] if token.dep_ == "xcomp" else [token]
+            return any(c.tag_ == "MD" for v in verbs for c in v.children)
+    return False
 
 
 def _past(anchor: Token) -> bool:

@@ -41,7 +41,8 @@ def files_digest(root: Path) -> str:
 
 @cache
 def pipeline() -> Language:
-    """The English pipeline (tagger, parser, lemmatizer, entities), checked once per process."""
+    """The English pipeline (tagger, parser, lemmatizer; not its entity recogniser, which costs
+    as much as the rest and which the rules do without), checked once per process."""
     try:
         package = import_module(PACKAGE)
     except ImportError as exc:
@@ -55,7 +56,7 @@ def pipeline() -> Language:
             f"{PACKAGE} at {root} is not the pipeline graphmem was measured with "
             f"(digest {found if data else 'missing'})"
         )
-    return package.load(exclude=["senter"])
+    return package.load(exclude=["senter", "ner"])
 
 
 def parse(texts: Iterable[str]) -> list[Doc]:
