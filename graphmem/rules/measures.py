@@ -87,8 +87,10 @@ class Measure:
             return False
         if self.modifiers and other.modifiers and not self.modifiers & other.modifiers:
             return False
-        if self.period and other.period and self.period != other.period:
-            return False
+        if self.period != other.period and (
+            (self.period and other.period) or self.nouns <= _PERIOD_NOUNS
+        ):
+            return False  # "3 days a week" is a rate, "it's been 30 days" a duration
         if self.scope and other.scope and not self.scope & other.scope:
             return False
         return _kinds_agree(self, other)

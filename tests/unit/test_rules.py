@@ -65,6 +65,8 @@ def test_modifiers_scopes_and_periods_keep_different_measures_apart() -> None:
     daily = only_measure("My daily budget for snacks is 5 dollars.")
     weekly = only_measure("My weekly budget for snacks is 30 dollars.")
     assert not daily.same_measure(weekly)
+    rate = only_measure("I'm starting remote work three days a week.")
+    assert not rate.same_measure(only_measure("It's been 30 days since the move."))
 
 
 def test_a_new_value_in_any_mood_changes_the_same_speakers_measure() -> None:
