@@ -97,7 +97,12 @@ class Memory:
             self.store, self.embedder, self.decisions, self.config.constructor
         )
         self.retriever = Retriever(self.store, self.embedder, self.config.retrieval)
-        self.judge = Judge(self.store, self.decisions, self.config.rules)
+        self.judge = Judge(
+            self.store,
+            self.decisions,
+            self.config.rules,
+            self.config.retrieval.assistant_speakers,
+        )
         self.refresher = Refresher(self.store)
         self.eraser = Eraser(self.store, self.constructor)
         self._graphs: tuple[Any, Any] | None = None

@@ -88,11 +88,18 @@ class Review:
 
 class Judge:
     def __init__(
-        self, store: GraphStore, decisions: Decisions, switches: RulesConfig | None = None
+        self,
+        store: GraphStore,
+        decisions: Decisions,
+        switches: RulesConfig | None = None,
+        replies: tuple[str, ...] = (),
     ) -> None:
         self.store = store
         self.decisions = decisions
         self.reader = reader(switches or RulesConfig())
+        self.replies = {s.lower() for s in replies}
+        """Speakers whose messages are an assistant's replies: they explain and give examples,
+        and a value in them changes no value of the user's."""
 
     def review(self, namespace: str, units: list[Unit]) -> list[Review]:
         """One review per new unit that relates to an active unit, stored or earlier in the
@@ -117,14 +124,15 @@ class Judge:
         candidates: list[tuple[Unit, list[str]]] = []
         # Only a batch with new values needs the order things were said (one episode read).
         stated = [u for found in measured.values() for u in found]
-        said = self._said_order(namespace, units + stated) if measured else {}
+        said, replied = self._said_order(namespace, units + stated) if measured else ({}, set())
         valued = [u for u in units if read.gives_values(u)] if measured else []
         for unit in sorted(units, key=_when):
             same = seen.setdefault(slot_key(unit), []) if unit.predicate else []
             ids = [u.id for u in same[-MAX_CANDIDATES:]] or neighbours.related(unit)
-            if unit.id in measured:  # the closest measures first: the verdict is on one unit
+            if unit.id in measured and unit.id not in replied:  # the closest measures first
                 earlier = [u for u in valued if said[u.id] < said[unit.id]]
-                closest = _same_measure(unit, measured[unit.id] + earlier, said, read.change)
+                told = [u for u in measured[unit.id] + earlier if u.id not in replied]
+                closest = _same_measure(unit, told, said, read.change)
                 ids = list(dict.fromkeys(closest + ids))
             if unit.id in denying:  # what it denies having done, said before
                 denied = _contradicted(unit, denying[unit.id] + units, read.denial)
@@ -148,19 +156,19 @@ class Judge:
                 reviews.append(Review(comparison.new, verdict, existing))
         return reviews
 
-    def _said_order(self, namespace: str, units: list[Unit]) -> dict[str, tuple]:
+    def _said_order(self, namespace: str, units: list[Unit]) -> tuple[dict[str, tuple], set[str]]:
         """When each unit was said: its first episode's time and place in the log (a plan's
         valid time is the day it is for, so "done by May 15", said first, would sort after
-        "done by May 13")."""
+        "done by May 13"); and the units said only in an assistant's replies."""
         episode_ids = list({e for u in units for e in u.episode_ids})
-        said = {
-            e.id: (e.occurred_at, e.seq or 0)
-            for e in self.store.get_episodes(namespace, episode_ids)
-        }
-        return {
+        episodes = self.store.get_episodes(namespace, episode_ids)
+        said = {e.id: (e.occurred_at, e.seq or 0) for e in episodes}
+        replies = {e.id for e in episodes if (e.speaker or "").lower() in self.replies}
+        order = {
             u.id: min((said[e] for e in u.episode_ids if e in said), default=(u.recorded_at, 0))
             for u in units
         }
+        return order, {u.id for u in units if set(u.episode_ids) <= replies}
 
     def _found(
         self, namespace: str, units: list[Unit], words: Callable[[Unit], str]

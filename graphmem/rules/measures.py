@@ -116,7 +116,7 @@ def measures(doc: Doc) -> list[Measure]:
     taken: set[int] = set()
     for span, kind, amount in _times(doc):
         taken.update(t.i for t in span)
-        if kind and (value := _measure(span.root, kind, amount, "")) is not None:
+        if kind and not _naming(span) and (value := _measure(span.root, kind, amount, "")):
             found.append(value)
     for token in doc:
         if token.i in taken or (value := _amount(token)) is None:
@@ -174,6 +174,8 @@ def _amount(token: Token) -> Measure | None:
         return None
     if token.text.count(".") > 1 or _label(token) or _listed(token) or _relative(token):
         return None
+    if _span_of_time(token):
+        return None
     if len(number) == 4 and number.startswith(("19", "20")) and not suffix:
         return None  # a year
     before = token.nbor(-1) if token.i > 0 else None
@@ -197,6 +199,18 @@ def _amount(token: Token) -> Measure | None:
         if unit.dep_ == "attr" and _subject(unit.head) is not None:
             return _measure(unit, "quantity", number, _lemma(unit))  # "the limit is 350 euros"
     return _measure(token, "count", number, "")
+
+
+def _naming(span: Span) -> bool:
+    """Whether a date names which thing it is ("the June 20 meeting"), not a value of it."""
+    return span.root.dep_ in ("compound", "nmod", "amod") and span.root.head.pos_ in _NOUNS
+
+
+def _span_of_time(token: Token) -> bool:
+    """Whether a count of days, weeks or months says over how long ("within 3 months", "for
+    the next 60 days"): when, not how much."""
+    counted = token.head if token.dep_ == "nummod" else token
+    return _lemma(counted) in _PERIOD_NOUNS and counted.dep_ == "pobj"
 
 
 def _listed(token: Token) -> bool:
