@@ -59,6 +59,9 @@ class RetrievalConfig:
     """Documents placed right after the best hit because it names what they are about (their
     topic): the next hop of a multi-hop question ("the author of the story behind X" -> X's
     page names Dale Brown -> Dale Brown's page). 0 turns it off."""
+    rivals: bool = True
+    """Either side of a contradiction brings the other right below it in search, flagged: a
+    disputed statement is never shown without what disputes it."""
     tolerance: float = 1e-6
     """PPR stops pushing mass from a node once its residual is below this times its degree."""
     max_iterations: int = 100

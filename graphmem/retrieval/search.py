@@ -290,7 +290,8 @@ class Retriever:
         ranked = self._rank(namespace, query, vector)
         if as_of is None:
             ranked = self._current_first(namespace, ranked)
-        ranked = self._with_rivals(namespace, ranked)
+        if self.config.rivals:
+            ranked = self._with_rivals(namespace, ranked)
         first = self._hits(namespace, ranked, k, as_of, filters)
         hits = self._next_hops(namespace, first, ranked, as_of)
         if intent == "verbatim":
