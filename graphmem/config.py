@@ -113,11 +113,12 @@ class RulesConfig:
     denials: bool = True
     """A speaker denying what they said they did contradicts it (``heuristics.denials``); with a
     model too, whose comparisons it settles before the model is asked."""
-    parse: bool = True
-    """Values and denials are read from spaCy's parse (``graphmem.rules``): any statement that
-    gives a measure a new value supersedes the same speaker's earlier one, whatever its mood,
-    and a denied deed contradicts the same speaker's statement of it. Off: the older hand rules
-    (``heuristics.values``, ``heuristics.denials``: values beside an update cue, "never")."""
+    parse: bool = False
+    """Values and denials read from spaCy's parse (``graphmem.rules``): any statement that gives
+    a measure a new value supersedes the same speaker's earlier one, whatever its mood, and a
+    denied deed contradicts the same speaker's statement of it. Off (the default until it
+    measures better: bench/README, "Updates and denials from the parse"): the word rules of
+    ``heuristics.values`` and ``heuristics.denials`` (values beside an update cue, "never")."""
     prose_only: bool = True
     """Only prose makes units: a clause that reads as code (``text.reads_as_code``) makes none,
     since a line of a program is not a fact; the message stays searchable whole."""

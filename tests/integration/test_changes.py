@@ -4,9 +4,21 @@ newer value first and both sides of a conflict together."""
 
 from __future__ import annotations
 
+import pytest
+
 from graphmem import Memory
+from graphmem.config import Config
 
 SAID = {"namespace": "u", "speaker": "Ann"}
+
+
+@pytest.fixture
+def memory(open_memory):
+    """Memory on each store with updates and denials read from the parse."""
+    config = Config()
+    config.rules.parse = True
+    with open_memory(config=config) as mem:
+        yield mem
 
 
 def test_a_new_value_in_a_question_supersedes_and_ranks_first(memory: Memory) -> None:
