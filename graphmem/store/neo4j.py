@@ -67,15 +67,17 @@ def lucene_query(text: str) -> str:
     return " OR ".join(query_terms(text))
 
 
-_ID_COLUMNS = ("id", "src", "dst")
-"""Columns of read rows that hold a node's id (``src`` and ``dst``: an edge's ends)."""
+_REQUIRED_COLUMNS = ("id", "src", "dst", "namespace", "content", "text", "name")
+"""Columns of read rows that graphmem never writes null: a node's id and namespace, an edge's
+ends (``src``, ``dst``), an episode's content, a unit's or summary's text, an entity's name."""
 
 
 def _deleted_while_read(row: dict[str, Any]) -> bool:
     """Whether a read row holds a node that a concurrent write deleted after the read matched
-    it: under read committed such a node comes back with every property null, its id too."""
+    it: under read committed the properties read after the deletion come back null, so one of
+    the columns that are never null is."""
     node = row.get("node", row)
-    return any(column in node and node[column] is None for column in _ID_COLUMNS)
+    return any(column in node and node[column] is None for column in _REQUIRED_COLUMNS)
 
 
 def _vector(v: np.ndarray | None) -> list[float] | None:
