@@ -196,6 +196,19 @@ def _year_of(qualifier: str, month: int, ref: datetime, past: bool = False) -> i
     )
 
 
+_CLOCK = re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s*([ap])\.?m\b\.?", re.I)
+
+
+def clock_times(text: str) -> list[tuple[int, int, str]]:
+    """Every clock time in ``text`` ("3 PM", "4:30 a.m."): where it stands and its 24-hour
+    value ("15:00")."""
+    found = []
+    for m in _CLOCK.finditer(text):
+        hour = int(m.group(1)) % 12 + (12 if m.group(3).lower() == "p" else 0)
+        found.append((m.start(), m.end(), f"{hour:02d}:{m.group(2) or '00'}"))
+    return found
+
+
 def find_times(text: str, ref: datetime, past: bool = False) -> list[TimeMention]:
     """Every time expression in ``text``, resolved against ``ref``, in reading order. A day or
     month named without a year is the nearest such date, or with ``past`` the latest one not

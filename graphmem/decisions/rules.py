@@ -170,16 +170,17 @@ def _reworded(new: Unit, old: Unit, switches: RulesConfig) -> Verdict | None:
     if switches.parse:
         change = (measure_change(new, old) or (0, ""))[1]
     else:
-        change = (value_change(new, old) or (0, ""))[1] or _numbers_changed(new, old)
+        changed = (value_change(new, old) or (0, ""))[1]
+        change = changed or _numbers_changed(new, old, new_words, old_words)
     if change:
         return Verdict(relation="update", existing_id=old.id, reason=f"value changed: {change}")
     return None
 
 
-def _numbers_changed(new: Unit, old: Unit) -> str:
-    """Two facts in the present tense that differ only in their numbers (the hand rule the
-    parse's measures replace): the changes, else empty."""
-    new_words, old_words = _words(new.text), _words(old.text)
+def _numbers_changed(new: Unit, old: Unit, new_words: list[str], old_words: list[str]) -> str:
+    """Two facts in the present tense that differ only in their numbers (``new_words`` and
+    ``old_words``: their ``_words``; the hand rule the parse's measures replace): the changes,
+    else empty."""
     facts = [u for u in (new, old) if u.kind == "fact" and PRESENT_TENSE.search(u.text)]
     if len(facts) < 2 or len(new_words) != len(old_words):
         return ""

@@ -18,13 +18,12 @@ from functools import lru_cache
 from itertools import pairwise
 
 from ..models import Unit
-from ..temporal import find_times
+from ..temporal import clock_times, find_times
 from ..text import STOP_WORDS, canonical, stem
 
 MIN_SHARED_WORDS = 3
 """Content words two statements must share to be about the same thing."""
 
-_TIME_OF_DAY = re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s*([ap])\.?m\b\.?", re.I)
 _AMOUNT = re.compile(
     r"(?<![\w.,/:$€£-])(?P<currency>[$€£])?(?P<number>\d+(?:,\d{3})*(?:\.\d+)?)"
     r"(?P<unit>%|\s*(?:ms|km|kg|cm|mm|gb|mb|k)\b)?(?![\w.,/:-]*\d)(?![\w/-])",
@@ -185,9 +184,8 @@ def _spans(text: str) -> list[_Span]:
             )
         else:
             spans.append(_Span(t.start, t.end))
-    for m in _TIME_OF_DAY.finditer(text):
-        hour = int(m.group(1)) % 12 + (12 if m.group(3).lower() == "p" else 0)
-        spans.append(_Span(m.start(), m.end(), "time", f"{hour:02d}:{m.group(2) or '00'}"))
+    for start, end, clock in clock_times(text):
+        spans.append(_Span(start, end, "time", clock))
     listed = _listed(text)
     for m in _AMOUNT.finditer(text):
         if (

@@ -314,14 +314,7 @@ class Retriever:
         """Whatever replaced a stale passage ranks right above it: the successor of a superseded
         unit, and of the superseded units of an episode, takes the stale passage's score."""
         graph = self.graph(namespace)
-        if not graph.newer:
-            return ranked
-        out: dict[str, float] = {}
-        for node_id, score in ranked:
-            for i in graph.newer.get(graph.index.get(node_id, -1), ()):
-                out.setdefault(graph.ids[i], score)
-            out.setdefault(node_id, score)
-        return list(out.items())
+        return _beside(ranked, graph, graph.newer, above=True)
 
     def _with_rivals(
         self, namespace: str, ranked: list[tuple[str, float]]
@@ -329,14 +322,7 @@ class Retriever:
         """Either side of a contradiction brings the other right below it: a disputed
         statement is never shown without what disputes it."""
         graph = self.graph(namespace)
-        if not graph.rivals:
-            return ranked
-        out: dict[str, float] = {}
-        for node_id, score in ranked:
-            out.setdefault(node_id, score)
-            for i in graph.rivals.get(graph.index.get(node_id, -1), ()):
-                out.setdefault(graph.ids[i], score)
-        return list(out.items())
+        return _beside(ranked, graph, graph.rivals, above=False)
 
     def _next_hops(
         self,
@@ -501,3 +487,24 @@ def _unit_hit(unit: Unit, score: float, episodes: dict[str, Episode]) -> Hit:
         status=unit.status,
         speaker=sources[0].speaker if sources else None,
     )
+
+
+def _beside(
+    ranked: list[tuple[str, float]],
+    graph: PPRGraph,
+    linked: dict[int, list[int]],
+    above: bool,
+) -> list[tuple[str, float]]:
+    """``ranked`` with the passages ``linked`` ties to each passage (by ``graph``'s node
+    indices) placed right above or below it, at its score; each passage once, where it comes
+    first."""
+    if not linked:
+        return ranked
+    out: dict[str, float] = {}
+    for node_id, score in ranked:
+        if not above:
+            out.setdefault(node_id, score)
+        for i in linked.get(graph.index.get(node_id, -1), ()):
+            out.setdefault(graph.ids[i], score)
+        out.setdefault(node_id, score)
+    return list(out.items())

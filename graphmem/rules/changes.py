@@ -9,7 +9,7 @@ statement, a question or a request. "I ran 5 km on Monday", "I ran 10 km on Tues
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from ..models import Unit
 from ..text import canonical
@@ -116,9 +116,8 @@ def _measures(reading: Reading) -> tuple[Measure, ...]:
     return reading.measures if len(reading.measures) <= MAX_MEASURES else ()
 
 
-def _day(unit: Unit) -> object:
-    when = unit.valid_from or unit.recorded_at
-    return when.date()
+def _day(unit: Unit) -> date:
+    return _time(unit).date()
 
 
 def _time(unit: Unit) -> datetime:

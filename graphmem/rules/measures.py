@@ -12,17 +12,16 @@ improved to 250ms").
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from ..temporal import MONTHS, WEEKDAYS, find_times
+from ..temporal import MONTHS, WEEKDAYS, clock_times, find_times
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
 _NOUNS = ("NOUN", "PROPN")
-_CLOCK = re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s*([ap])\.?m\b", re.I)
 _CALENDAR = frozenset(MONTHS) | frozenset(WEEKDAYS)
 _REFERENCE = datetime(2000, 1, 1)
 """Any reference will do: dates are compared by month and day."""
@@ -127,16 +126,12 @@ def measures(doc: Doc) -> list[Measure]:
     for value in found:
         if not value.nouns and value.kind in named:
             shared = named[value.kind]
-            value = Measure(
-                value.kind,
-                value.amount,
-                value.unit,
-                shared.nouns,
-                shared.modifiers,
-                value.period or shared.period,
-                value.past,
-                value.scope or shared.scope,
-                value.done,
+            value = replace(
+                value,
+                nouns=shared.nouns,
+                modifiers=shared.modifiers,
+                period=value.period or shared.period,
+                scope=value.scope or shared.scope,
             )
         if value.nouns:
             out.append(value)
@@ -153,11 +148,10 @@ def _times(doc: Doc) -> list[tuple[Span, str, str]]:
         span = doc.char_span(t.start, t.end, alignment_mode="expand")
         if span is not None:
             found.append((span, "date" if day else "", t.when.strftime("%m-%d")))
-    for m in _CLOCK.finditer(doc.text):
-        span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+    for start, end, clock in clock_times(doc.text):
+        span = doc.char_span(start, end, alignment_mode="expand")
         if span is not None:
-            hour = int(m.group(1)) % 12 + (12 if m.group(3).lower() == "p" else 0)
-            found.append((span, "time", f"{hour:02d}:{m.group(2) or '00'}"))
+            found.append((span, "time", clock))
     return found
 
 
